@@ -1,0 +1,48 @@
+# The two set-up commands for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+EXAMPLE := examples/openstack
+WEEK    := 2011-W26
+
+.PHONY: demo test check lint typecheck pytest bench clean install install-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@sh scripts/install-system-deps.sh
+
+## Install into .venv and run the bundled example end to end, offline.
+demo: install
+	sh $(EXAMPLE)/prepare.sh $(BIN)/python
+	$(BIN)/newsletter -C $(EXAMPLE) draft --week $(WEEK)
+	$(BIN)/newsletter -C $(EXAMPLE) render $(EXAMPLE)/drafts/$(WEEK).yaml
+	@echo
+	@echo "The example issue is in $(EXAMPLE)/out/: $(WEEK).html, $(WEEK).md, $(WEEK).txt"
+
+## Install everything and run every check: ruff, ruff format, mypy, pytest.
+test: install-dev check
+
+check: lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest -q
+
+bench: install-dev
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

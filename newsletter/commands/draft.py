@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from ..console import CliReporter, make_console, summary_table
+from ..draft import write_draft
+from ..errors import NewsletterError
+from ..gather import gather
+from ..providers import ProviderRegistry
+from ..state import StateStore, state_path
+from ..status import ExitStatus
+from ..window import dates_window, describe, last_complete_week, week_window
+from ..workspace import open_config
+
+if TYPE_CHECKING:
+    from ..cli import Globals
+
+
+def run(
+    options: Globals,
+    week: str | None,
+    since: date | None,
+    until: date | None,
+    strict: bool,
+    registry: ProviderRegistry | None = None,
+    now: datetime | None = None,
+) -> ExitStatus:
+    console = make_console(quiet=options.quiet)
+    config = open_config(options.workspace, registry)
+    registry = registry or ProviderRegistry.from_entry_points()
+    tz, closes_on = config.tz, config.newsletter.closes_on
+    try:
+        if since or until:
+            if week or not (since and until):
+                raise ValueError("give both --since and --until, or --week, not a mix")
+            window = dates_window(since, until, tz)
+        else:
+            window = week_window(week or last_complete_week(now or datetime.now(UTC), tz,
+                                                            closes_on), tz, closes_on)  # fmt: skip
+    except ValueError as error:
+        raise NewsletterError(str(error)) from None
+
+    console.print(f"Gathering {config.newsletter.title}: {describe(window)}")
+    with StateStore(state_path(config.workspace)) as state:
+        reporter = CliReporter(console)
+        if console.is_terminal:
+            with console.status("Gathering…"):
+                result = asyncio.run(gather(config, window, registry, state, reporter))
+        else:
+            result = asyncio.run(gather(config, window, registry, state, reporter))
+    path, action = write_draft(config.workspace, result.draft)
+
+    console.print(summary_table(result.draft.sections))
+    for section_id, problem in result.problems:
+        console.print(f"[yellow]Problem[/] in {section_id}: {problem}", markup=True)
+    relative = path.relative_to(config.workspace) if path.is_relative_to(config.workspace) else path
+    make_console(quiet=False).print(
+        f"Draft {action}: {relative} ({result.seconds:.1f}s, {len(result.problems)} problem(s))"
+    )
+    if strict and result.problems:
+        return ExitStatus.PROBLEMS
+    return ExitStatus.OK

@@ -1,0 +1,205 @@
+"""Load ``newsletter.toml`` into typed models, reporting every mistake at once.
+
+Each ``[[section]]`` table holds the section's own keys (``id``, ``title``,
+``provider``, ``intro``, ``preselect``) next to its provider's options, as mkdocs does
+for plugins; the provider's ``Options`` model validates the rest.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .providers import ProviderOptions, ProviderRegistry
+from .window import WEEKDAYS
+
+M = TypeVar("M", bound=BaseModel)
+
+CONFIG_NAME = "newsletter.toml"
+SECTION_KEYS = frozenset({"id", "title", "provider", "intro", "preselect"})
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+assert set(WEEKDAYS) == set(Weekday.__args__)  # type: ignore[attr-defined]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewsletterSettings(_Strict):
+    title: str
+    timezone: str = "UTC"
+    closes_on: Weekday = "sunday"
+    language: str = "en"
+    url: str = Field("", description="public address of the newsletter's web archive")
+    description: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'Europe/Paris')") from None
+        return value
+
+
+class HttpSettings(_Strict):
+    timeout: float = Field(20.0, gt=0, description="seconds without data before giving up")
+    deadline: float = Field(60.0, gt=0, description="seconds for one whole source")
+    max_mb: float = Field(20.0, gt=0, description="largest source body, decoded")
+    max_redirects: int = Field(5, ge=0)
+    connections: int = Field(20, ge=1)
+
+
+@dataclass
+class SectionConfig:
+    id: str
+    title: str
+    provider: str
+    options: ProviderOptions
+    intro: str = ""
+    preselect: int | None = None
+
+
+@dataclass
+class Config:
+    path: Path
+    newsletter: NewsletterSettings
+    http: HttpSettings = field(default_factory=HttpSettings)
+    sections: list[SectionConfig] = field(default_factory=list)
+
+    @property
+    def workspace(self) -> Path:
+        return self.path.parent
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.newsletter.timezone)
+
+    def section(self, section_id: str) -> SectionConfig | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+
+def find_config(workspace: Path) -> Path:
+    path = workspace / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(
+            str(path), [f"no {CONFIG_NAME} here; run 'newsletter init DIR' to make a workspace"]
+        )
+    return path
+
+
+def load_config(path: Path, registry: ProviderRegistry) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(str(path), [f"not valid TOML: {error}"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(str(path), [f"cannot read: {error}"]) from None
+    return parse_config(raw, path, registry)
+
+
+def parse_config(raw: dict[str, Any], path: Path, registry: ProviderRegistry) -> Config:
+    problems: list[str] = []
+    known = {"newsletter", "section", "http"}
+    problems += [f"{key}: unknown table or key" for key in raw if key not in known]
+
+    settings = _validate(NewsletterSettings, raw.get("newsletter"), "newsletter", problems)
+    http = _validate(HttpSettings, raw.get("http", {}), "http", problems)
+    sections = _parse_sections(raw.get("section", []), registry, problems)
+    if problems or settings is None or http is None:
+        raise ConfigError(str(path), problems)
+    return Config(path=path, newsletter=settings, http=http, sections=sections)
+
+
+def _parse_sections(
+    tables: Any, registry: ProviderRegistry, problems: list[str]
+) -> list[SectionConfig]:
+    if not isinstance(tables, list):
+        problems.append("section: use [[section]] tables, one per section")
+        return []
+    sections: list[SectionConfig] = []
+    seen: set[str] = set()
+    for index, table in enumerate(tables):
+        where = f"section[{index}]"
+        if not isinstance(table, dict):
+            problems.append(f"{where}: must be a table")
+            continue
+        section = _parse_section(table, where, registry, problems)
+        if section is None:
+            continue
+        if section.id in seen:
+            problems.append(f"{where}.id: {section.id!r} is used by another section")
+        seen.add(section.id)
+        sections.append(section)
+    return sections
+
+
+def _parse_section(
+    table: dict[str, Any], where: str, registry: ProviderRegistry, problems: list[str]
+) -> SectionConfig | None:
+    before = len(problems)
+    section_id = table.get("id")
+    if not isinstance(section_id, str) or not _ID.match(section_id):
+        problems.append(f"{where}.id: required, lowercase letters, digits, '-' or '_'")
+    else:
+        where = f"{where} ({section_id})"
+    provider_name = table.get("provider")
+    if not isinstance(provider_name, str):
+        problems.append(f"{where}.provider: required; installed: {_installed(registry)}")
+        return None
+    provider = registry.get(provider_name)
+    if provider is None:
+        problems.append(
+            f"{where}.provider: unknown provider {provider_name!r}; "
+            f"installed: {_installed(registry)}"
+        )
+        return None
+    for key, kind in (("title", str), ("intro", str), ("preselect", int)):
+        if key in table and not isinstance(table[key], kind):
+            problems.append(f"{where}.{key}: must be {'a string' if kind is str else 'a number'}")
+    options_raw = {k: v for k, v in table.items() if k not in SECTION_KEYS}
+    options = _validate(provider.Options, options_raw, where, problems)
+    if options is None or len(problems) > before:
+        return None
+    assert isinstance(section_id, str)
+    return SectionConfig(
+        id=section_id,
+        title=table.get("title", section_id.replace("_", " ").title()),
+        provider=provider_name,
+        options=options,
+        intro=table.get("intro", ""),
+        preselect=table.get("preselect"),
+    )
+
+
+def _validate(model: type[M], raw: Any, where: str, problems: list[str]) -> M | None:
+    if raw is None:
+        problems.append(f"{where}: required table is missing")
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        for detail in error.errors():
+            path = ".".join(str(part) for part in (where, *detail["loc"]))
+            message = detail["msg"]
+            if detail["type"] == "extra_forbidden":
+                message = "unknown key"
+                fields = sorted(model.model_fields)
+                if fields:
+                    message += f" (allowed here: {', '.join(fields)})"
+            problems.append(f"{path}: {message}")
+        return None
+
+
+def _installed(registry: ProviderRegistry) -> str:
+    return ", ".join(registry.names()) or "none"

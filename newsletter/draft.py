@@ -1,0 +1,353 @@
+"""The draft file: the editor's interface, written and read as round-trip YAML.
+
+``drafts/<issue>.yaml`` keeps the editor's comments, order and edits. Every key is
+written even when empty so the editor sees where to type. Loading validates with the
+core models and reports each mistake with its line and field.
+
+Re-drafting merges three versions: the draft as the editor left it, the items as they
+were gathered last time (``.newsletter/gathered/<issue>.json``) and the items gathered
+now. A field the editor did not touch takes the new value; a field the editor changed
+keeps the editor's; new items are added; an item that vanished from its source is
+dropped unless the editor changed it or added it by hand.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from .errors import DraftError
+from .fileio import write_atomic
+from .model import Draft, Item, Section
+from .state import STATE_DIR
+from .window import describe
+
+DRAFTS_DIR = "drafts"
+ITEM_KEYS = (
+    "id", "include", "title", "url", "author", "published", "source", "summary", "note",
+    "details",
+)  # fmt: skip
+SECTION_KEYS = ("id", "title", "provider", "intro", "problems", "items")
+HEADER = """\
+{title} — draft of issue {issue} ({dates})
+
+How to edit (your edits survive re-running `newsletter draft`):
+  include: true / false   puts an item in the issue or leaves it out
+  note:                   your words, shown with the item (Markdown)
+  title, summary:         edit freely; summary and intro are Markdown
+  items:                  reorder by moving whole blocks; add your own with a new id
+  intro:                  the issue's opening words, and each section's
+Comments (lines starting with #) are kept. Then: newsletter render {path}"""
+
+
+class _Constructor(RoundTripConstructor):
+    """Keeps timestamps as the strings written, so their UTC offset is never lost."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    yaml.allow_duplicate_keys = False
+    yaml.width = 4096  # long titles stay on one line, easy to edit
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def draft_path(workspace: Path, issue: str) -> Path:
+    return workspace / DRAFTS_DIR / f"{issue}.yaml"
+
+
+def snapshot_path(workspace: Path, issue: str) -> Path:
+    return workspace / STATE_DIR / "gathered" / f"{issue}.json"
+
+
+def newest_draft(workspace: Path) -> Path | None:
+    drafts = sorted((workspace / DRAFTS_DIR).glob("*.yaml"))
+    return drafts[-1] if drafts else None
+
+
+# ---------------------------------------------------------------- to YAML
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, str) and "\n" in value:
+        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+    if isinstance(value, dict):
+        node = CommentedMap()
+        for key, inner in value.items():
+            node[key] = _scalar(inner)
+        return node
+    if isinstance(value, list):
+        return CommentedSeq(_scalar(inner) for inner in value)
+    return value
+
+
+def item_node(item: Item) -> CommentedMap:
+    data = item.model_dump(mode="json")
+    data["published"] = data["published"] or ""
+    node = CommentedMap()
+    for key in ITEM_KEYS:
+        node[key] = _scalar(data[key])
+    return node
+
+
+def section_node(section: Section) -> CommentedMap:
+    node = CommentedMap()
+    node["id"] = section.id
+    node["title"] = section.title
+    node["provider"] = section.provider
+    node["intro"] = _scalar(section.intro)
+    node["problems"] = CommentedSeq(section.problems)
+    node["items"] = CommentedSeq(item_node(item) for item in section.items)
+    return node
+
+
+def draft_node(draft: Draft, path_hint: str) -> CommentedMap:
+    node = CommentedMap()
+    node["issue"] = draft.issue
+    node["title"] = draft.title
+    window = CommentedMap()
+    window["start"] = draft.window.start.isoformat()
+    window["end"] = draft.window.end.isoformat()
+    node["window"] = window
+    node["intro"] = _scalar(draft.intro)
+    node["sections"] = CommentedSeq(section_node(section) for section in draft.sections)
+    header = HEADER.format(
+        title=draft.title, issue=draft.issue, dates=describe(draft.window), path=path_hint
+    )
+    node.yaml_set_start_comment(header)
+    for index in range(1, len(node["sections"])):
+        node["sections"].yaml_set_comment_before_after_key(index, before="\n")
+    return node
+
+
+def dump(node: CommentedMap) -> str:
+    buffer = io.StringIO()
+    _yaml().dump(node, buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- from YAML
+
+
+def read_node(path: Path) -> CommentedMap:
+    """Parse a draft file's YAML (no validation), locating syntax errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DraftError(str(path), ["no such draft; run 'newsletter draft' first"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DraftError(str(path), [f"cannot read: {error}"]) from None
+    return parse_text(text, str(path))
+
+
+def parse_text(text: str, where: str) -> CommentedMap:
+    if "\t" in text:
+        line = text[: text.index("\t")].count("\n") + 1
+        raise DraftError(where, [f"line {line}: a tab character; YAML indents with spaces"])
+    try:
+        node = _yaml().load(text)
+    except YAMLError as error:
+        raise DraftError(where, [_describe_yaml_error(error)]) from None
+    if not isinstance(node, CommentedMap):
+        raise DraftError(where, ["line 1: a draft is a mapping with issue, title, sections…"])
+    return node
+
+
+def _describe_yaml_error(error: YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    context = getattr(error, "context", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    text = f"{where}{problem}"
+    if context and "duplicate" in str(context) + str(problem):
+        text = f"{where}{context} — {problem}"
+    return text
+
+
+def to_plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(key): to_plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [to_plain(value) for value in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def validate_node(node: CommentedMap, where: str) -> Draft:
+    data = to_plain(node)
+    try:
+        return Draft.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors():
+            loc = detail["loc"]
+            line = _line_of(node, loc)
+            field = _field_path(loc)
+            message = "unknown key" if detail["type"] == "extra_forbidden" else detail["msg"]
+            prefix = f"line {line}: " if line else ""
+            problems.append(f"{prefix}{field}: {message}")
+        raise DraftError(where, problems) from None
+
+
+def load_draft(path: Path) -> Draft:
+    return validate_node(read_node(path), str(path))
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _line_of(node: Any, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line of the deepest part of ``loc`` that exists in the YAML."""
+    line: int | None = None
+    for part in loc:
+        try:
+            if isinstance(node, CommentedMap) and part in node:
+                line = node.lc.key(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+                line = node.lc.item(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        except (KeyError, TypeError, AttributeError):
+            break
+    if line is None and isinstance(node, CommentedMap):
+        line = node.lc.line + 1
+    return line
+
+
+# ---------------------------------------------------------------- writing and merging
+
+
+def save_snapshot(workspace: Path, draft: Draft) -> None:
+    write_atomic(snapshot_path(workspace, draft.issue), draft.model_dump_json(indent=1))
+
+
+def load_snapshot(workspace: Path, issue: str) -> Draft | None:
+    path = snapshot_path(workspace, issue)
+    try:
+        return Draft.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def write_draft(workspace: Path, gathered: Draft) -> tuple[Path, str]:
+    """Write the gathered draft, merged into an existing one; returns (path, action)."""
+    path = draft_path(workspace, gathered.issue)
+    relative = path.relative_to(workspace).as_posix()
+    if path.exists():
+        node = read_node(path)
+        validate_node(node, str(path))  # never merge into a draft we cannot read
+        base = load_snapshot(workspace, gathered.issue)
+        merge(node, base, gathered)
+        shutil.copy2(path, path.with_name(path.name + ".bak"))
+        action = "updated"
+    else:
+        node = draft_node(gathered, relative)
+        action = "created"
+    write_atomic(path, dump(node))
+    save_snapshot(workspace, gathered)
+    return path, action
+
+
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(to_plain(value), default=str))
+
+
+def _item_json(item: Item) -> dict[str, Any]:
+    data: dict[str, Any] = item.model_dump(mode="json")
+    data["published"] = data["published"] or ""
+    return data
+
+
+def _three_way(node: CommentedMap, key: str, base: Any, new: Any) -> None:
+    """Take ``new`` unless the editor changed ``node[key]`` away from ``base``."""
+    if key not in node:
+        node[key] = _scalar(new)
+        return
+    if base is not None and _same(node[key], base) and not _same(node[key], new):
+        node[key] = _scalar(new)
+
+
+def _same(yaml_value: Any, value: Any) -> bool:
+    mine = _json(yaml_value)
+    if isinstance(mine, str) and isinstance(value, str):
+        return mine.rstrip("\n") == value.rstrip("\n")
+    return bool(mine == _json(value))
+
+
+def merge(node: CommentedMap, base: Draft | None, new: Draft) -> None:
+    """Fold ``new`` into the editor's ``node`` in place (see the module docstring)."""
+    _three_way(node, "title", base.title if base else None, new.title)
+    window = node.get("window")
+    if isinstance(window, CommentedMap):
+        window["start"] = new.window.start.isoformat()
+        window["end"] = new.window.end.isoformat()
+    sections = node.setdefault("sections", CommentedSeq())
+    by_id = {str(s.get("id")): s for s in sections if isinstance(s, CommentedMap)}
+    base_sections = {s.id: s for s in base.sections} if base else {}
+    for section in new.sections:
+        existing = by_id.get(section.id)
+        if existing is None:
+            sections.append(section_node(section))
+            continue
+        _merge_section(existing, base_sections.get(section.id), section, base is not None)
+
+
+def _merge_section(node: CommentedMap, base: Section | None, new: Section, have_base: bool) -> None:
+    _three_way(node, "title", base.title if base else None, new.title)
+    _three_way(node, "intro", base.intro if base else None, new.intro)
+    node["problems"] = CommentedSeq(new.problems)
+    items = node.setdefault("items", CommentedSeq())
+    base_items = {item.id: _item_json(item) for item in base.items} if base else {}
+    new_items = {item.id: item for item in new.items}
+
+    for index in reversed(range(len(items))):
+        current = items[index]
+        item_id = str(current.get("id"))
+        fresh = new_items.get(item_id)
+        base_item = base_items.get(item_id)
+        if fresh is not None:
+            fresh_json = _item_json(fresh)
+            for key in ITEM_KEYS:
+                _three_way(current, key, base_item.get(key) if base_item else None,
+                           fresh_json[key])  # fmt: skip
+        elif have_base and base_item is not None and _unedited(current, base_item):
+            del items[index]  # gone from its source and the editor never touched it
+
+    present = {str(item.get("id")) for item in items}
+    for position, item in enumerate(new.items):
+        if item.id in present:
+            continue
+        following = (later.id for later in new.items[position + 1 :] if later.id in present)
+        anchor = next(following, None)
+        index = next(
+            (i for i, existing in enumerate(items) if str(existing.get("id")) == anchor),
+            len(items),
+        )
+        items.insert(index, item_node(item))
+        present.add(item.id)
+
+
+def _unedited(node: CommentedMap, base_item: dict[str, Any]) -> bool:
+    return all(_same(node.get(key), base_item[key]) for key in ITEM_KEYS if key in node)

@@ -1,0 +1,57 @@
+"""Exceptions raised by the core; only the CLI turns them into messages and exit codes.
+
+NewsletterError
+├── ConfigError      newsletter.toml is missing or invalid (carries every problem found)
+├── DraftError       a draft YAML file is missing or invalid (carries line/field of each)
+├── SourceError      one source (feed, calendar, archive…) could not be read
+├── RenderError      a template is missing or failed, or MJML could not be compiled
+├── SendError        sending failed
+└── LockedError      another run holds the workspace lock
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class NewsletterError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class _ManyProblems(NewsletterError):
+    """An error that lists every problem found, not just the first."""
+
+    def __init__(self, path: str, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{path}: {len(self.problems)} problem(s)\n{lines}")
+
+
+class ConfigError(_ManyProblems):
+    """The configuration could not be loaded; ``problems`` holds one line per mistake."""
+
+
+class DraftError(_ManyProblems):
+    """A draft file could not be loaded; ``problems`` holds one line per mistake."""
+
+
+class SourceError(NewsletterError):
+    """A source could not be fetched or parsed; becomes a problem on its section."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+
+class RenderError(NewsletterError):
+    """Rendering an issue failed."""
+
+
+class SendError(NewsletterError):
+    """Sending an issue failed."""
+
+
+class LockedError(NewsletterError):
+    """Another run holds the workspace lock."""

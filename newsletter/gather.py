@@ -1,0 +1,136 @@
+"""Run every configured section's provider concurrently and collect a Draft.
+
+A provider that raises, or a source that fails, becomes a problem on its section; the
+other sections are built regardless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .config import Config, SectionConfig
+from .http import Fetcher, Limits
+from .model import Draft, Item, Section, Window
+from .providers import GatherContext, ProviderRegistry
+from .state import StateStore
+from .window import issue_name
+
+
+class Reporter(Protocol):
+    """Hears about progress; the CLI shows it, tests may record it."""
+
+    def source_done(
+        self, section: str, source: str, seconds: float, size: int, error: str | None
+    ) -> None: ...
+
+    def section_done(self, section: Section, seconds: float) -> None: ...
+
+
+class SilentReporter:
+    def source_done(
+        self, section: str, source: str, seconds: float, size: int, error: str | None
+    ) -> None:
+        pass
+
+    def section_done(self, section: Section, seconds: float) -> None:
+        pass
+
+
+@dataclass
+class GatherResult:
+    draft: Draft
+    seconds: float
+    figures: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        return [(s.id, p) for s in self.draft.sections for p in s.problems]
+
+
+def limits_for(config: Config) -> Limits:
+    http = config.http
+    return Limits(
+        read_timeout=http.timeout,
+        deadline=http.deadline,
+        max_bytes=int(http.max_mb * 1024 * 1024),
+        max_redirects=http.max_redirects,
+        connections=http.connections,
+    )
+
+
+async def gather(
+    config: Config,
+    window: Window,
+    registry: ProviderRegistry,
+    state: StateStore,
+    reporter: Reporter | None = None,
+    fetcher: Fetcher | None = None,
+) -> GatherResult:
+    reporter = reporter or SilentReporter()
+    issue = issue_name(window)
+    started = time.perf_counter()
+    fetcher = fetcher or Fetcher(
+        config.workspace, limits_for(config), listener=reporter.source_done
+    )
+    async with fetcher:
+        contexts = [
+            GatherContext(
+                window=window,
+                workspace=config.workspace,
+                fetcher=fetcher,
+                history=state.history(issue),
+                section_id=section.id,
+                timezone=config.newsletter.timezone,
+            )
+            for section in config.sections
+        ]
+        sections = await asyncio.gather(
+            *(
+                _gather_section(section, ctx, registry, reporter)
+                for section, ctx in zip(config.sections, contexts, strict=True)
+            )
+        )
+    figures = {name: value for ctx in contexts for name, value in ctx.figures.items()}
+    if figures:
+        state.record_figures(issue, figures)
+    draft = Draft(issue=issue, title=config.newsletter.title, window=window, sections=sections)
+    return GatherResult(draft, time.perf_counter() - started, figures)
+
+
+async def _gather_section(
+    config: SectionConfig, ctx: GatherContext, registry: ProviderRegistry, reporter: Reporter
+) -> Section:
+    started = time.perf_counter()
+    provider_class = registry.get(config.provider)
+    items: list[Item] = []
+    if provider_class is None:
+        ctx.problem(config.provider, "provider is not installed")
+    else:
+        try:
+            items = await provider_class().gather(config.options, ctx)
+        except Exception as error:  # one section's bug must not sink the issue
+            ctx.problem(config.provider, f"provider failed: {type(error).__name__}: {error}")
+    section = Section(
+        id=config.id,
+        title=config.title,
+        provider=config.provider,
+        intro=config.intro,
+        problems=[f"{source}: {message}" for source, message in ctx.problems],
+        items=preselect(items, config.preselect),
+    )
+    reporter.section_done(section, time.perf_counter() - started)
+    return section
+
+
+def preselect(items: list[Item], count: int | None) -> list[Item]:
+    """Include the ``count`` best-scored items, offer the rest after them, excluded."""
+    if count is None:
+        return items
+    ranked = sorted(items, key=lambda item: item.score, reverse=True)
+    chosen = {id(item) for item in ranked[:count]}
+    for item in items:
+        item.include = id(item) in chosen
+    return [i for i in items if i.include] + [i for i in items if not i.include]

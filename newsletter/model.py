@@ -1,0 +1,81 @@
+"""The core objects: a Window of time, the Items a provider finds, Sections and the Draft.
+
+These are pydantic models that forbid unknown keys, so the same classes validate a
+hand-edited draft and carry data through gather and render.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a UTC offset, e.g. 2026-11-16T00:00:00+00:00")
+    return value
+
+
+class Window(_Strict):
+    """The span an issue covers: ``start`` inclusive, ``end`` exclusive, both tz-aware."""
+
+    start: datetime
+    end: datetime
+
+    _check_start = field_validator("start")(_aware)
+    _check_end = field_validator("end")(_aware)
+
+    def __contains__(self, moment: object) -> bool:
+        return isinstance(moment, datetime) and self.start <= moment < self.end
+
+
+class Item(_Strict):
+    """One thing in a section. ``id`` is stable across runs so re-drafting can merge."""
+
+    id: str
+    title: str = ""
+    url: str = ""
+    summary: str = Field("", description="sanitized Markdown")
+    author: str = ""
+    published: datetime | None = None
+    source: str = ""
+    include: bool = True
+    note: str = Field("", description="the editor's Markdown, shown with the item")
+    details: dict[str, Any] = Field(default_factory=dict)
+    score: float = Field(0.0, exclude=True, description="for ordering and preselection")
+
+    @field_validator("id")
+    @classmethod
+    def _id_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class Section(_Strict):
+    id: str
+    title: str = ""
+    provider: str = ""
+    intro: str = ""
+    problems: list[str] = Field(
+        default_factory=list, description="'source: why' for each source that failed"
+    )
+    items: list[Item] = Field(default_factory=list)
+
+    @property
+    def included(self) -> list[Item]:
+        return [item for item in self.items if item.include]
+
+
+class Draft(_Strict):
+    issue: str
+    title: str
+    window: Window
+    intro: str = ""
+    sections: list[Section] = Field(default_factory=list)

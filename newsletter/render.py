@@ -1,0 +1,241 @@
+"""Turn a curated Draft into email HTML (Jinja2 → MJML → HTML), Markdown and plain text.
+
+Templates are looked up in the workspace's ``templates/`` first, then the built-ins,
+so a community restyles one file without forking. Each section's partial is chosen by
+its provider (``sections/<provider>.*.j2``) with ``sections/_generic.*.j2`` as fallback.
+Only included items are rendered. Text from sources reaches every format escaped:
+titles and authors are text; summaries and notes are Markdown whose raw HTML is shown
+literally, never interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .errors import RenderError
+from .model import Draft, Section
+from .window import describe
+
+Format = Literal["html", "md", "txt"]
+FORMATS: tuple[Format, ...] = ("html", "md", "txt")
+ENTRY = {"html": "email/issue.mjml.j2", "md": "markdown/issue.md.j2", "txt": "text/issue.txt.j2"}
+WIDTH = 72
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+@dataclass
+class RenderSettings:
+    """What the templates know beyond the draft."""
+
+    timezone: str = "UTC"
+    language: str = "en"
+    archive_url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class LinkRefs:
+    """Numbered link references for plain text: ``[1]`` in the text, URLs at the end."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def __call__(self, url: str) -> str:
+        if url not in self.urls:
+            self.urls.append(url)
+        return f"[{self.urls.index(url) + 1}]"
+
+
+def _loader(workspace: Path | None) -> jinja2.BaseLoader:
+    loaders: list[jinja2.BaseLoader] = []
+    if workspace is not None and (workspace / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(workspace / "templates"))
+    loaders.append(jinja2.FileSystemLoader(str(files("newsletter.templates"))))
+    return jinja2.ChoiceLoader(loaders)
+
+
+def search_path(workspace: Path | None) -> list[str]:
+    places = []
+    if workspace is not None:
+        places.append(str(workspace / "templates"))
+    places.append("built-in newsletter/templates")
+    return places
+
+
+class Renderer:
+    def __init__(self, workspace: Path | None = None, settings: RenderSettings | None = None):
+        self.workspace = workspace
+        self.settings = settings or RenderSettings()
+        self.env = jinja2.Environment(
+            loader=_loader(workspace),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.j2", "html.j2")),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        tz = ZoneInfo(self.settings.timezone)
+        self.env.filters.update(
+            md_html=markdown_to_html,
+            md_escape=markdown_escape,
+            wrap=wrap,
+            day=lambda moment: _local(moment, tz).strftime("%b %-d"),
+            local=lambda moment, fmt="%Y-%m-%d %H:%M": _local(moment, tz).strftime(fmt),
+        )
+        self.env.globals.update(describe=describe, WIDTH=WIDTH)
+
+    def render(self, draft: Draft, fmt: Format) -> str:
+        sections = [s for s in draft.sections if s.included or s.intro.strip()]
+        refs = LinkRefs()
+        context = {
+            "draft": draft,
+            "sections": sections,
+            "dates": describe(draft.window),
+            "settings": self.settings,
+            "ref": refs,
+            "refs": refs.urls,
+            "md_text": lambda text, indent=0: markdown_to_text(text, refs, indent),
+            "preheader": _preheader(draft, sections),
+        }
+        text = self._template(ENTRY[fmt]).render(context)
+        if fmt == "html":
+            return mjml_to_html(text)
+        return tidy(text)
+
+    def render_all(self, draft: Draft, formats: Iterable[Format] = FORMATS) -> dict[str, str]:
+        return {fmt: self.render(draft, fmt) for fmt in formats}
+
+    def _template(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateNotFound as error:
+            wanted = getattr(error, "templates", None) or [error.name]
+            raise RenderError(
+                f"template {', '.join(str(t) for t in wanted)} not found; looked in: "
+                + "; ".join(search_path(self.workspace))
+            ) from None
+        except jinja2.TemplateSyntaxError as error:
+            raise RenderError(
+                f"{error.filename or error.name}:{error.lineno}: {error.message}"
+            ) from None
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.astimezone(tz) if moment.tzinfo else moment
+
+
+def _preheader(draft: Draft, sections: list[Section]) -> str:
+    source = draft.intro or " · ".join(s.title for s in sections)
+    text = " ".join(markdown_to_text(source, LinkRefs(), 0, links=False).split())
+    return text[:140]
+
+
+def mjml_to_html(source: str) -> str:
+    from mjml import mjml2html  # the Rust core loads only when HTML is wanted
+
+    try:
+        return str(mjml2html(source, disable_comments=True, fonts={}))
+    except Exception as error:
+        raise RenderError(f"MJML could not be compiled: {error}") from None
+
+
+def markdown_to_html(text: str) -> str:
+    """CommonMark to HTML; raw HTML in the text is escaped, not passed through."""
+    return str(_markdown.render(text or "")).strip()
+
+
+def markdown_escape(text: str) -> str:
+    """Escape a plain-text value (a title, an author) for use inside Markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+
+
+def wrap(text: str, indent: int = 0, first: str | None = None, width: int = WIDTH) -> str:
+    """Wrap each paragraph of ``text`` at ``width`` columns, never breaking a URL."""
+    pad = " " * indent
+    paragraphs = []
+    for number, paragraph in enumerate((text or "").split("\n\n")):
+        initial = first if (first is not None and number == 0) else pad
+        lines = textwrap.wrap(
+            " ".join(paragraph.split()) if not paragraph.startswith(("  ", "> ")) else paragraph,
+            width=width,
+            initial_indent=initial,
+            subsequent_indent=pad,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        paragraphs.append("\n".join(lines) if lines else "")
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def markdown_to_text(text: str, refs: LinkRefs, indent: int = 0, links: bool = True) -> str:
+    """Markdown to wrapped plain text; links become ``text [n]`` with ``n`` in ``refs``."""
+    blocks: list[tuple[bool, str]] = []  # (inside a tight list, text)
+    prefix: list[str] = []
+    tight = False
+    for token in _markdown.parse(text or ""):
+        if token.type in {"bullet_list_open", "ordered_list_open"}:
+            prefix.append("- " if token.type == "bullet_list_open" else "1. ")
+        elif token.type in {"bullet_list_close", "ordered_list_close"}:
+            prefix.pop()
+        elif token.type == "blockquote_open":
+            prefix.append("> ")
+        elif token.type == "blockquote_close":
+            prefix.pop()
+        elif token.type == "paragraph_open":
+            tight = token.hidden
+        elif token.type == "inline":
+            line = _inline_text(token, refs, links)
+            marker = prefix[-1] if prefix else ""
+            lead = " " * indent + ("  " * (len(prefix) - 1) if prefix else "")
+            if line:
+                blocks.append(
+                    (tight, wrap(line, indent=len(lead) + len(marker), first=lead + marker))
+                )
+        elif token.type in {"fence", "code_block"}:
+            code = token.content.rstrip("\n")
+            blocks.append(
+                (False, "\n".join(" " * (indent + 4) + line for line in code.splitlines()))
+            )
+    out = ""
+    for index, (in_list, block) in enumerate(blocks):
+        if index:
+            out += "\n" if in_list and blocks[index - 1][0] else "\n\n"
+        out += block
+    return out
+
+
+def _inline_text(token: Token, refs: LinkRefs, links: bool) -> str:
+    parts: list[str] = []
+    href = ""
+    for child in token.children or []:
+        if child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+        elif child.type == "link_close":
+            if links and href and href.startswith(("http://", "https://", "mailto:")):
+                parts.append(" " + refs(href))
+            href = ""
+        elif child.type in {"text", "code_inline"}:
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append(" ")
+    return "".join(parts)
+
+
+def tidy(text: str) -> str:
+    """Stable output: no trailing spaces, at most one blank line, one final newline."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    joined = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return joined.strip("\n") + "\n"

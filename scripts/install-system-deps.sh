@@ -1,0 +1,14 @@
+#!/bin/sh
+# System packages the test suite uses, installed when missing and when we may
+# (root with apt). Tests that need one skip with a reason when it is absent.
+set -e
+need=""
+command -v git >/dev/null 2>&1 || need="$need git"
+[ -n "$need" ] || exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages:$need"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+else
+  echo "Missing system packages (tests using them will skip):$need" >&2
+fi

@@ -1,0 +1,1 @@
+"""The built-in section providers, registered by entry point like any plugin."""

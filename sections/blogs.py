@@ -1,0 +1,171 @@
+"""Blog roundups, planet-style: recent posts from a list of RSS/Atom feeds."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from newsletter.errors import SourceError
+from newsletter.model import Item
+from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
+from newsletter.sanitize import MAX_FIELD, html_to_markdown, plain_text
+from newsletter.urls import canonical_url, clean_url
+
+
+class Feed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="http(s) URL or a path relative to the workspace")
+    name: str = Field("", description="shown as the source; defaults to the feed's title")
+
+
+class BlogsOptions(ProviderOptions):
+    feeds: list[str | Feed] = Field(min_length=1)
+    summary_words: int = Field(60, ge=1, description="cut summaries at this many words")
+    limit: int | None = Field(None, ge=1, description="keep at most this many posts")
+    include_tags: list[str] = Field(default_factory=list, description="keep posts with any")
+    exclude_tags: list[str] = Field(default_factory=list, description="drop posts with any")
+    include_title: str | None = Field(None, description="regex a title must match")
+    exclude_title: str | None = Field(None, description="regex a title must not match")
+
+    @field_validator("include_title", "exclude_title")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"not a valid regular expression: {error}") from None
+        return value
+
+    def feed_list(self) -> list[Feed]:
+        return [Feed(url=feed) if isinstance(feed, str) else feed for feed in self.feeds]
+
+
+class BlogsProvider(SectionProvider):
+    name = "blogs"
+    description = "Blog roundup: posts published in the week from RSS/Atom feeds."
+    Options = BlogsOptions
+
+    async def gather(self, options: BlogsOptions, ctx: GatherContext) -> list[Item]:
+        feeds = options.feed_list()
+        results = await asyncio.gather(*(self._read_feed(feed, options, ctx) for feed in feeds))
+        seen: dict[str, Item] = {}
+        for items in results:
+            for item in items:
+                key = item.details["canonical_url"]
+                earlier = seen.get(key)
+                if earlier is None or _richer(item, earlier):
+                    seen[key] = item
+        newest_first = sorted(
+            seen.values(),
+            key=lambda item: item.published or datetime.min.replace(tzinfo=UTC),
+            reverse=True,
+        )
+        return newest_first[: options.limit] if options.limit else newest_first
+
+    async def _read_feed(self, feed: Feed, options: BlogsOptions, ctx: GatherContext) -> list[Item]:
+        try:
+            fetched = await ctx.fetch(feed.url)
+        except SourceError as error:
+            ctx.problem(feed.url, error.reason)
+            return []
+        # Bytes, never a str: feedparser would treat a string as a path or URL to open.
+        parsed = await asyncio.to_thread(
+            feedparser.parse,
+            fetched.content,
+            response_headers={
+                "content-location": fetched.url,
+                "content-type": fetched.content_type or "application/xml",
+            },
+        )
+        if parsed.get("bozo") and not parsed.entries:
+            reason = parsed.get("bozo_exception") or "not an RSS or Atom feed"
+            ctx.problem(feed.url, f"could not parse the feed: {reason}")
+            return []
+        feed_title = plain_text(parsed.feed.get("title", "")) or feed.url
+        source = feed.name or feed_title
+        feed_author = _author(parsed.feed)
+        items = []
+        for entry in parsed.entries:
+            item = _item(entry, source, feed_author, options)
+            if item is not None and item.published in ctx.window and _wanted(entry, item, options):
+                items.append(item)
+        return items
+
+
+def _item(entry: Any, source: str, feed_author: str, options: BlogsOptions) -> Item | None:
+    link = clean_url(str(entry.get("link", ""))[:MAX_FIELD])
+    published = _published(entry)
+    if not link or published is None:
+        return None
+    author = _author(entry) or feed_author
+    title = _text_field(entry, "title") or link
+    # Planets prefix the author to the title ("Jane Doe: My post").
+    if author and title.startswith(f"{author}: "):
+        title = title[len(author) + 2 :]
+    content = entry.get("content") or []
+    body = str(entry.get("summary") or (content[0].get("value") if content else "") or "")
+    canonical = canonical_url(link)
+    return Item(
+        id="post-" + hashlib.sha1(canonical.encode()).hexdigest()[:10],
+        title=title,
+        url=link,
+        summary=html_to_markdown(body, options.summary_words),
+        author=author,
+        published=published,
+        source=source,
+        details={
+            "canonical_url": canonical,
+            "tags": sorted(
+                {str(t.get("term", "")) for t in entry.get("tags", []) if t.get("term")}
+            ),
+        },
+        score=published.timestamp(),
+    )
+
+
+def _text_field(entry: Any, name: str) -> str:
+    value = str(entry.get(name, ""))[:MAX_FIELD]
+    detail = entry.get(f"{name}_detail") or {}
+    # feedparser sanitizes only HTML fields: a text/plain title is literal text,
+    # to be escaped on output, not parsed as markup.
+    if detail.get("type") == "text/plain":
+        return " ".join(value.split())
+    return plain_text(value)
+
+
+def _author(entry: Any) -> str:
+    detail = entry.get("author_detail") or {}
+    name = detail.get("name") or entry.get("author") or ""
+    return plain_text(str(name))
+
+
+def _published(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        moment = entry.get(key)
+        if moment:
+            return datetime(*moment[:6], tzinfo=UTC)
+    return None
+
+
+def _wanted(entry: Any, item: Item, options: BlogsOptions) -> bool:
+    tags = {tag.lower() for tag in item.details["tags"]}
+    if options.include_tags and not tags & {t.lower() for t in options.include_tags}:
+        return False
+    if tags & {t.lower() for t in options.exclude_tags}:
+        return False
+    if options.include_title and not re.search(options.include_title, item.title, re.I):
+        return False
+    return not (options.exclude_title and re.search(options.exclude_title, item.title, re.I))
+
+
+def _richer(item: Item, other: Item) -> bool:
+    """Of two copies of a post, prefer the one with a named author and longer summary."""
+    return (bool(item.author), len(item.summary)) > (bool(other.author), len(other.summary))

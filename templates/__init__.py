@@ -1,0 +1,1 @@
+"""The built-in Jinja2 templates (package data); a workspace's templates/ overrides them."""
