@@ -39,9 +39,19 @@ class DraftError(_ManyProblems):
 class SourceError(NewsletterError):
     """A source could not be fetched or parsed; becomes a problem on its section."""
 
-    def __init__(self, source: str, reason: str) -> None:
+    def __init__(
+        self,
+        source: str,
+        reason: str,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.source = source
         self.reason = reason
+        self.status = status
+        """The HTTP status, when the server answered with an error."""
+        self.headers = headers or {}
+        """The error response's headers (``retry-after``, rate-limit resets…)."""
         super().__init__(f"{source}: {reason}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -91,13 +91,16 @@ class Fetcher:
             await self._client.aclose()
             self._client = None
 
-    async def fetch(self, source: str, *, section: str = "") -> Fetched:
+    async def fetch(
+        self, source: str, *, section: str = "", headers: Mapping[str, str] | None = None
+    ) -> Fetched:
+        """Read ``source``; ``headers`` are sent with an http(s) request (e.g. a token)."""
         started = time.perf_counter()
         error: str | None = None
         size = 0
         try:
             if is_url(source):
-                fetched = await self._fetch_url(source, started)
+                fetched = await self._fetch_url(source, started, headers or {})
             else:
                 fetched = await asyncio.to_thread(self._read_path, source, started)
             size = len(fetched.content)
@@ -126,10 +129,10 @@ class Fetcher:
             raise SourceError(source, f"larger than the {_mib(self.limits.max_bytes)} cap")
         return Fetched(source, path.as_uri(), content, elapsed=time.perf_counter() - started)
 
-    async def _fetch_url(self, source: str, started: float) -> Fetched:
+    async def _fetch_url(self, source: str, started: float, headers: Mapping[str, str]) -> Fetched:
         try:
             async with asyncio.timeout(self.limits.deadline):
-                return await self._follow(source, started)
+                return await self._follow(source, started, headers)
         except TimeoutError:
             raise SourceError(
                 source, f"no complete answer within {self.limits.deadline:g} s"
@@ -145,20 +148,25 @@ class Fetcher:
             self._hosts[host] = asyncio.Semaphore(self.limits.connections_per_host)
         return self._hosts[host]
 
-    async def _follow(self, source: str, started: float) -> Fetched:
+    async def _follow(self, source: str, started: float, headers: Mapping[str, str]) -> Fetched:
         assert self._client is not None, "use Fetcher as an async context manager"
         url = source
         for _hop in range(self.limits.max_redirects + 1):
             async with (
                 self._host_slot(url),
-                self._client.stream("GET", url) as response,
+                self._client.stream("GET", url, headers=dict(headers)) as response,
             ):
                 if response.is_redirect:
                     url = self._next_hop(source, url, response.headers.get("location", ""))
                     continue
                 if response.status_code >= 400:
                     reason = response.reason_phrase or ""
-                    raise SourceError(source, f"HTTP {response.status_code} {reason}".strip())
+                    raise SourceError(
+                        source,
+                        f"HTTP {response.status_code} {reason}".strip(),
+                        status=response.status_code,
+                        headers=dict(response.headers),
+                    )
                 content = await self._read_capped(source, response)
                 return Fetched(
                     source,

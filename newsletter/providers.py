@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -66,9 +66,12 @@ class GatherContext:
     figures: dict[str, float] = field(default_factory=dict)
     on_problem: Callable[[str, str, str], None] | None = None
 
-    async def fetch(self, source: str) -> Fetched:
-        """Read ``source`` (an http(s) URL, or a path relative to the workspace)."""
-        return await self.fetcher.fetch(source, section=self.section_id)
+    async def fetch(self, source: str, headers: Mapping[str, str] | None = None) -> Fetched:
+        """Read ``source`` (an http(s) URL, or a path relative to the workspace).
+
+        Raises :class:`~newsletter.errors.SourceError` (with ``status`` and ``headers``
+        when the server answered with an error)."""
+        return await self.fetcher.fetch(source, section=self.section_id, headers=headers)
 
     def problem(self, source: str, message: str) -> None:
         """Record that ``source`` failed; the section still builds from the rest."""

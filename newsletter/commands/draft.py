@@ -8,6 +8,7 @@ from ..console import CliReporter, make_console, summary_table
 from ..draft import write_draft
 from ..errors import NewsletterError
 from ..gather import gather
+from ..lock import workspace_lock
 from ..providers import ProviderRegistry
 from ..state import StateStore, state_path
 from ..status import ExitStatus
@@ -43,14 +44,17 @@ def run(
         raise NewsletterError(str(error)) from None
 
     console.print(f"Gathering {config.newsletter.title}: {describe(window)}")
-    with StateStore(state_path(config.workspace)) as state:
+    with (
+        workspace_lock(config.workspace, "draft"),
+        StateStore(state_path(config.workspace)) as state,
+    ):
         reporter = CliReporter(console)
         if console.is_terminal:
             with console.status("Gathering…"):
                 result = asyncio.run(gather(config, window, registry, state, reporter))
         else:
             result = asyncio.run(gather(config, window, registry, state, reporter))
-    path, action = write_draft(config.workspace, result.draft)
+        path, action = write_draft(config.workspace, result.draft)
 
     console.print(summary_table(result.draft.sections))
     for section_id, problem in result.problems:
