@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -83,9 +84,13 @@ def newest_draft(workspace: Path) -> Path | None:
 # ---------------------------------------------------------------- to YAML
 
 
+# What YAML can show in a literal block; anything else is written quoted, with escapes.
+_BLOCK_SAFE = re.compile(r"^[\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
+
+
 def _scalar(value: Any) -> Any:
-    if isinstance(value, str) and "\n" in value:
-        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+    if isinstance(value, str) and "\n" in value and _BLOCK_SAFE.match(value):
+        return LiteralScalarString(value)
     if isinstance(value, dict):
         node = CommentedMap()
         for key, inner in value.items():
@@ -156,9 +161,9 @@ def read_node(path: Path) -> CommentedMap:
 
 
 def parse_text(text: str, where: str) -> CommentedMap:
-    if "\t" in text:
-        line = text[: text.index("\t")].count("\n") + 1
-        raise DraftError(where, [f"line {line}: a tab character; YAML indents with spaces"])
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "\t" in line[: len(line) - len(line.lstrip())]:
+            raise DraftError(where, [f"line {number}: a tab in the indentation; use spaces"])
     try:
         node = _yaml().load(text)
     except YAMLError as error:

@@ -50,6 +50,11 @@ class Item(_Strict):
     details: dict[str, Any] = Field(default_factory=dict)
     score: float = Field(0.0, exclude=True, description="for ordering and preselection")
 
+    @field_validator("published", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("id")
     @classmethod
     def _id_not_blank(cls, value: str) -> str:

@@ -24,6 +24,8 @@ MAX_FIELD = 200_000
 """Characters of one field kept before any parsing or regex."""
 
 _VOID = frozenset({"br"})
+# C0/C1 control characters other than tab and newline: never meaningful in a feed's text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -42,7 +44,7 @@ def clean_html(fragment: str) -> str:
 def plain_text(value: str) -> str:
     """Text of a field that must hold no markup (a title, an author)."""
     text = nh3.clean(value[:MAX_FIELD], tags=set())
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    return _SPACE.sub(" ", _CONTROL.sub("", html.unescape(text))).strip()
 
 
 class _Truncator(HTMLParser):
@@ -110,7 +112,7 @@ def truncate_html(fragment: str, words: int) -> str:
 
 def html_to_markdown(fragment: str, words: int | None = None) -> str:
     """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown."""
-    cleaned = clean_html(fragment)
+    cleaned = clean_html(_CONTROL.sub("", fragment))
     if words is not None:
         cleaned = truncate_html(cleaned, words)
     markdown = markdownify(
