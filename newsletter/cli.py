@@ -191,3 +191,23 @@ def main() -> None:
         app()
     except SystemExit as done:
         sys.exit(done.code)
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to publish. Default: the newest."),
+    ] = None,
+    site: Annotated[
+        Path | None, typer.Option(help="Archive directory. Default: site/ in the workspace.")
+    ] = None,
+) -> None:
+    """Add an issue to the static web archive: site/<issue>/, an index and an Atom feed.
+
+    Serve site/ at [newsletter] url: the emails' "view in browser" links point there.
+    """
+    from .commands.publish import run
+
+    _run(ctx, run, draft_file=draft_file, site=site)

@@ -35,6 +35,7 @@ Format = Literal["html", "md", "txt"]
 FORMATS: tuple[Format, ...] = ("html", "md", "txt")
 ENTRY = {"html": "email/issue.mjml.j2", "md": "markdown/issue.md.j2", "txt": "text/issue.txt.j2"}
 WIDTH = 72
+PREHEADER = 140  # characters; inbox previews show fewer, and it is cut at a word
 FrontMatter = Literal["none", "hugo", "jekyll"]
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -138,6 +139,15 @@ class Renderer:
             )
         return tidy(text)
 
+    def preheader(self, draft: Draft) -> str:
+        """The issue's one-line summary: the start of its intro (or its section titles)."""
+        return _preheader(draft, [s for s in draft.sections if s.included or s.intro.strip()])
+
+    def render_template(self, name: str, **context: Any) -> str:
+        """Any other template (e.g. the archive's index) with the settings and theme."""
+        context.update(settings=self.settings, theme=self.settings.theme)
+        return self._template(name).render(context)
+
     def _fields(self, draft: Draft, sections: list[Section]) -> dict[str, str]:
         last_day = _local(draft.window.end - timedelta(microseconds=1), self.tz)
         fields = {
@@ -179,7 +189,9 @@ def _local(moment: datetime, tz: ZoneInfo) -> datetime:
 def _preheader(draft: Draft, sections: list[Section]) -> str:
     source = draft.intro or " · ".join(s.title for s in sections)
     text = " ".join(markdown_to_text(source, LinkRefs(), 0, links=False).split())
-    return text[:140]
+    if len(text) <= PREHEADER:
+        return text
+    return text[: PREHEADER - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
 def front_matter(style: FrontMatter, fields: dict[str, str]) -> str:
