@@ -211,3 +211,22 @@ def publish(
     from .commands.publish import run
 
     _run(ctx, run, draft_file=draft_file, site=site)
+
+
+@app.command()
+def lint(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to check. Default: the newest."),
+    ] = None,
+    links: Annotated[
+        bool, typer.Option(help="Check that every link answers (HEAD, then GET).")
+    ] = True,
+    strict: Annotated[bool, typer.Option(help="Exit with status 9 on warnings too.")] = False,
+) -> None:
+    """Check a draft before sending: dead links, tracking parameters, empty sections,
+    an email over Gmail's 102 KB clip. Exits with status 9 on errors."""
+    from .commands.lint import run
+
+    _run(ctx, run, draft_file=draft_file, links=links, strict=strict)
