@@ -230,3 +230,21 @@ def lint(
     from .commands.lint import run
 
     _run(ctx, run, draft_file=draft_file, links=links, strict=strict)
+
+
+@app.command()
+def preview(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to preview. Default: the newest."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 8025,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the preview in a web browser.")
+    ] = True,
+) -> None:
+    """Serve the email, Markdown and text of a draft on 127.0.0.1, reloading as you edit."""
+    from .commands.preview import run
+
+    _run(ctx, run, draft_file=draft_file, port=port, open_browser=open_browser)
