@@ -191,3 +191,60 @@ def main() -> None:
         app()
     except SystemExit as done:
         sys.exit(done.code)
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to publish. Default: the newest."),
+    ] = None,
+    site: Annotated[
+        Path | None, typer.Option(help="Archive directory. Default: site/ in the workspace.")
+    ] = None,
+) -> None:
+    """Add an issue to the static web archive: site/<issue>/, an index and an Atom feed.
+
+    Serve site/ at [newsletter] url: the emails' "view in browser" links point there.
+    """
+    from .commands.publish import run
+
+    _run(ctx, run, draft_file=draft_file, site=site)
+
+
+@app.command()
+def lint(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to check. Default: the newest."),
+    ] = None,
+    links: Annotated[
+        bool, typer.Option(help="Check that every link answers (HEAD, then GET).")
+    ] = True,
+    strict: Annotated[bool, typer.Option(help="Exit with status 9 on warnings too.")] = False,
+) -> None:
+    """Check a draft before sending: dead links, tracking parameters, empty sections,
+    an email over Gmail's 102 KB clip. Exits with status 9 on errors."""
+    from .commands.lint import run
+
+    _run(ctx, run, draft_file=draft_file, links=links, strict=strict)
+
+
+@app.command()
+def preview(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to preview. Default: the newest."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 8025,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the preview in a web browser.")
+    ] = True,
+) -> None:
+    """Serve the email, Markdown and text of a draft on 127.0.0.1, reloading as you edit."""
+    from .commands.preview import run
+
+    _run(ctx, run, draft_file=draft_file, port=port, open_browser=open_browser)

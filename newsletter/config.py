@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .providers import ProviderOptions, ProviderRegistry
+from .theme import Theme
 from .window import WEEKDAYS
 
 M = TypeVar("M", bound=BaseModel)
@@ -60,6 +61,12 @@ class HttpSettings(_Strict):
     connections: int = Field(20, ge=1)
 
 
+class RenderOptions(_Strict):
+    front_matter: Literal["none", "hugo", "jekyll"] = Field(
+        "none", description="front matter on the Markdown output: Hugo (TOML) or Jekyll (YAML)"
+    )
+
+
 @dataclass
 class SectionConfig:
     id: str
@@ -76,6 +83,8 @@ class Config:
     newsletter: NewsletterSettings
     http: HttpSettings = field(default_factory=HttpSettings)
     sections: list[SectionConfig] = field(default_factory=list)
+    theme: Theme = field(default_factory=Theme)
+    render: RenderOptions = field(default_factory=RenderOptions)
 
     @property
     def workspace(self) -> Path:
@@ -110,15 +119,24 @@ def load_config(path: Path, registry: ProviderRegistry) -> Config:
 
 def parse_config(raw: dict[str, Any], path: Path, registry: ProviderRegistry) -> Config:
     problems: list[str] = []
-    known = {"newsletter", "section", "http"}
+    known = {"newsletter", "section", "http", "theme", "render"}
     problems += [f"{key}: unknown table or key" for key in raw if key not in known]
 
     settings = _validate(NewsletterSettings, raw.get("newsletter"), "newsletter", problems)
     http = _validate(HttpSettings, raw.get("http", {}), "http", problems)
     sections = _parse_sections(raw.get("section", []), registry, problems)
-    if problems or settings is None or http is None:
+    theme = _validate(Theme, raw.get("theme", {}), "theme", problems)
+    render = _validate(RenderOptions, raw.get("render", {}), "render", problems)
+    if problems or settings is None or http is None or theme is None or render is None:
         raise ConfigError(str(path), problems)
-    return Config(path=path, newsletter=settings, http=http, sections=sections)
+    return Config(
+        path=path,
+        newsletter=settings,
+        http=http,
+        sections=sections,
+        theme=theme,
+        render=render,
+    )
 
 
 def _parse_sections(

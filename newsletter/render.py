@@ -10,14 +10,16 @@ literally, never interpreted.
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -26,12 +28,15 @@ from markdown_it.token import Token
 
 from .errors import RenderError
 from .model import Draft, Section
+from .theme import Theme
 from .window import describe
 
 Format = Literal["html", "md", "txt"]
 FORMATS: tuple[Format, ...] = ("html", "md", "txt")
 ENTRY = {"html": "email/issue.mjml.j2", "md": "markdown/issue.md.j2", "txt": "text/issue.txt.j2"}
 WIDTH = 72
+PREHEADER = 140  # characters; inbox previews show fewer, and it is cut at a word
+FrontMatter = Literal["none", "hugo", "jekyll"]
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -44,7 +49,16 @@ class RenderSettings:
     timezone: str = "UTC"
     language: str = "en"
     archive_url: str = ""
+    theme: Theme = field(default_factory=Theme)
+    front_matter: FrontMatter = "none"
     extra: dict[str, Any] = field(default_factory=dict)
+    """Settings other parts add (e.g. ``unsubscribe_url``); templates read them with .get."""
+
+    def issue_url(self, issue: str) -> str:
+        """Where the web archive keeps ``issue`` (see newsletter.archive); '' without one."""
+        if not self.archive_url:
+            return ""
+        return urljoin(self.archive_url.rstrip("/") + "/", f"{issue}/")
 
 
 class LinkRefs:
@@ -97,7 +111,9 @@ class Renderer:
         )
         self.env.globals.update(describe=describe, WIDTH=WIDTH)
 
-    def render(self, draft: Draft, fmt: Format) -> str:
+    def render(self, draft: Draft, fmt: Format, *, web: bool = False) -> str:
+        """``draft`` in ``fmt``; ``web`` renders the archive's page rather than the email
+        (no preheader, no "view in browser" or unsubscribe links)."""
         sections = [s for s in draft.sections if s.included or s.intro.strip()]
         refs = LinkRefs()
         context = {
@@ -105,6 +121,10 @@ class Renderer:
             "sections": sections,
             "dates": describe(draft.window),
             "settings": self.settings,
+            "theme": self.settings.theme,
+            "web": web,
+            "issue_url": self.settings.issue_url(draft.issue),
+            "unsubscribe_url": str(self.settings.extra.get("unsubscribe_url") or ""),
             "ref": refs,
             "refs": refs.urls,
             "md_text": lambda text, indent=0: markdown_to_text(text, refs, indent),
@@ -113,7 +133,36 @@ class Renderer:
         text = self._template(ENTRY[fmt]).render(context)
         if fmt == "html":
             return mjml_to_html(text)
+        if fmt == "md" and self.settings.front_matter != "none":
+            return front_matter(self.settings.front_matter, self._fields(draft, sections)) + tidy(
+                text
+            )
         return tidy(text)
+
+    def preheader(self, draft: Draft) -> str:
+        """The issue's one-line summary: the start of its intro (or its section titles)."""
+        return _preheader(draft, [s for s in draft.sections if s.included or s.intro.strip()])
+
+    def render_template(self, name: str, **context: Any) -> str:
+        """Any other template (e.g. the archive's index) with the settings and theme."""
+        context.update(settings=self.settings, theme=self.settings.theme)
+        return self._template(name).render(context)
+
+    def _fields(self, draft: Draft, sections: list[Section]) -> dict[str, str]:
+        last_day = _local(draft.window.end - timedelta(microseconds=1), self.tz)
+        fields = {
+            "title": f"{draft.title} — {describe(draft.window)}",
+            "date": last_day.date().isoformat(),
+            "issue": draft.issue,
+            "description": _preheader(draft, sections),
+        }
+        if url := self.settings.issue_url(draft.issue):
+            fields["url"] = url
+        return fields
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
 
     def render_all(self, draft: Draft, formats: Iterable[Format] = FORMATS) -> dict[str, str]:
         return {fmt: self.render(draft, fmt) for fmt in formats}
@@ -140,7 +189,20 @@ def _local(moment: datetime, tz: ZoneInfo) -> datetime:
 def _preheader(draft: Draft, sections: list[Section]) -> str:
     source = draft.intro or " · ".join(s.title for s in sections)
     text = " ".join(markdown_to_text(source, LinkRefs(), 0, links=False).split())
-    return text[:140]
+    if len(text) <= PREHEADER:
+        return text
+    return text[: PREHEADER - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def front_matter(style: FrontMatter, fields: dict[str, str]) -> str:
+    """Hugo's TOML (``+++``) or Jekyll's YAML (``---``) front matter of string ``fields``.
+
+    A JSON string is also a valid TOML basic string and YAML double-quoted scalar, so
+    any title is quoted safely, and the same draft always gives the same bytes.
+    """
+    fence, sep = ("+++", " = ") if style == "hugo" else ("---", ": ")
+    lines = [f"{key}{sep}{json.dumps(value, ensure_ascii=False)}" for key, value in fields.items()]
+    return "\n".join([fence, *lines, fence]) + "\n\n"
 
 
 def mjml_to_html(source: str) -> str:

@@ -23,3 +23,5 @@ class ExitStatus(IntEnum):
     """The draft file is missing or invalid."""
     RENDER = 8
     """A template is missing or broken."""
+    LINT = 9
+    """`newsletter lint` found errors (or warnings, with --strict)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .config import Config, find_config, load_config
 from .providers import ProviderRegistry
@@ -22,5 +23,16 @@ def renderer_for(workspace: Path, config: Config | None) -> Renderer:
         timezone=config.newsletter.timezone,
         language=config.newsletter.language,
         archive_url=config.newsletter.url,
+        theme=config.theme,
+        front_matter=config.render.front_matter,
+        extra=_extra(config),
     )
     return Renderer(workspace, settings)
+
+
+def _extra(config: Config) -> dict[str, Any]:
+    # `[send] unsubscribe_url` belongs to the sending side, which may not be installed
+    # in every build: read it if it is there, and render without the link if not.
+    send = getattr(config, "send", None)
+    unsubscribe = getattr(send, "unsubscribe_url", "") if send is not None else ""
+    return {"unsubscribe_url": unsubscribe} if isinstance(unsubscribe, str) and unsubscribe else {}

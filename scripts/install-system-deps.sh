@@ -4,6 +4,10 @@
 set -e
 need=""
 command -v git >/dev/null 2>&1 || need="$need git"
+# The email's real-browser tests drive Debian's Chromium with Playwright
+# (Playwright's own browser download cannot work offline). It is large, so it
+# is only installed where we may install system packages at all.
+[ -x /usr/bin/chromium ] || need="$need chromium"
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing system packages:$need"

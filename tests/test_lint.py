@@ -1,0 +1,139 @@
+"""`newsletter lint` against a real local HTTP server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsletter.draft import draft_node, dump, load_draft
+from newsletter.lint import GMAIL_CLIP, LinkCache
+from newsletter.model import Draft, Section
+from newsletter.model import Item as _Item
+from tests.conftest import EXAMPLE
+from tests.servers import FeedServer, Route
+
+
+def Item(**fields: Any) -> _Item:
+    # The draft file cannot yet hold an item without a date (it writes '' back): give one.
+    return _Item(published=datetime(2011, 6, 28, tzinfo=UTC), **fields)
+
+
+def _draft(server: FeedServer, **changes: Any) -> Draft:
+    draft = load_draft(EXAMPLE / "drafts" / "2011-W26.yaml")
+    moved = server.add("/moved", Route(b"", 301, {"Location": "/ok"}))
+    items = [
+        Item(id="ok", title="Fine", url=server.add("/ok", "fine")),
+        Item(
+            id="dead",
+            title="Gone",
+            url=server.url("/gone"),
+            summary=f"See also [the moved page]({moved}).",
+        ),
+        Item(id="tracked", title="Tracked", url=server.url("/ok") + "?utm_source=x&id=3"),
+    ]
+    draft.sections = [
+        Section(id="blogs", title="Blogs", provider="blogs", items=items),
+        Section(id="events", title="Events", provider="events", intro="Nothing this week.",
+                items=[Item(id="x", title="x", include=False)]),
+    ]  # fmt: skip
+    draft.intro = "Hello."
+    for key, value in changes.items():
+        setattr(draft, key, value)
+    return draft
+
+
+def _workspace(make_workspace: Any, draft: Draft) -> Path:
+    ws: Path = make_workspace(files={"drafts/2011-W26.yaml": dump(draft_node(draft, "x"))})
+    return ws
+
+
+def test_lint_finds_a_dead_link_tracking_and_an_empty_section(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    ws = _workspace(make_workspace, _draft(server))
+    result = cli("-C", ws, "lint")
+    assert result.exit_code == 9, result.output
+    out = " ".join(result.output.split())
+    assert f"error {server.url('/gone')}: HTTP 404" in out
+    assert "(in blogs/dead)" in out
+    assert (
+        "warning " + server.url("/ok") + "?utm_source=x&id=3: tracking parameter utm_source" in out
+    )
+    assert f"clean: {server.url('/ok')}?id=3" in out
+    assert "warning events: has no included items (only its intro will show)" in out
+    assert "1 error(s), 2 warning(s)" in out
+    assert "/moved" not in out  # a redirect to a live page is fine
+    assert ("HEAD", "/gone") in [(m, p) for m, p, _ in server.requests]
+    assert ("GET", "/gone") in [(m, p) for m, p, _ in server.requests]  # GET after HEAD
+
+
+def test_links_that_answered_are_not_asked_again_today(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    ws = _workspace(make_workspace, _draft(server))
+    cli("-C", ws, "lint")
+    cached = json.loads((ws / ".newsletter" / "links.json").read_text())
+    assert server.url("/ok") in cached and server.url("/gone") not in cached
+    server.requests.clear()
+    result = cli("-C", ws, "lint")
+    asked = {path for _, path, _ in server.requests}
+    assert "/gone" in asked  # failures are always checked again
+    assert "/ok" not in asked and "/moved" not in asked
+    assert "checked today" in result.output
+
+    server.add("/gone", "back")  # fixed: the next run is clean of errors
+    result = cli("-C", ws, "lint")
+    assert result.exit_code == 0, result.output
+
+
+def test_cache_expires_after_a_day(tmp_path: Path) -> None:
+    cache = LinkCache(tmp_path, now=1_000_000.0)
+    cache.save(["https://a.example/"])
+    assert LinkCache(tmp_path, now=1_000_000.0 + 3600).fresh("https://a.example/")
+    assert not LinkCache(tmp_path, now=1_000_000.0 + 25 * 3600).fresh("https://a.example/")
+    (tmp_path / ".newsletter" / "links.json").write_text("{not json")
+    assert not LinkCache(tmp_path).fresh("https://a.example/")
+
+
+def test_an_unreachable_host_is_an_error(make_workspace: Any, cli: Any) -> None:
+    draft = load_draft(EXAMPLE / "drafts" / "2011-W26.yaml")
+    draft.sections = [
+        Section(id="s", title="S", items=[Item(id="a", title="A", url="http://127.0.0.1:9/x")])
+    ]
+    ws = _workspace(make_workspace, draft)
+    result = cli("-C", ws, "lint")
+    assert result.exit_code == 9
+    assert "ConnectError" in result.output
+
+
+def test_oversize_email_is_an_error_without_network(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    big = "word " * 4000
+    draft = _draft(server)
+    draft.sections[0].items = [Item(id=f"i{n}", title=f"Item {n}", summary=big) for n in range(6)]
+    ws = _workspace(make_workspace, draft)
+    server.requests.clear()
+    result = cli("-C", ws, "lint", "--no-links")
+    assert result.exit_code == 9
+    assert "Gmail clips messages over 102 KiB" in result.output
+    assert not server.requests
+    assert GMAIL_CLIP == 104448
+
+
+def test_clean_draft_passes_and_strict_fails_on_warnings(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    draft = _draft(server)
+    draft.sections = [
+        Section(id="s", title="S", items=[Item(id="a", title="A", url=server.url("/ok"))])
+    ]
+    server.add("/ok", "fine")
+    ws = _workspace(make_workspace, draft)
+    assert cli("-C", ws, "lint").exit_code == 0
+    draft.sections[0].items[0].url += "?fbclid=1"
+    (ws / "drafts" / "2011-W26.yaml").write_text(dump(draft_node(draft, "x")))
+    assert cli("-C", ws, "lint").exit_code == 0
+    assert cli("-C", ws, "lint", "--strict").exit_code == 9

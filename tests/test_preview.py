@@ -1,0 +1,72 @@
+"""`newsletter preview`: the local server re-renders as the draft changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from newsletter.preview import PreviewServer
+from tests.conftest import EXAMPLE
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[PreviewServer]:
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("out", "site", ".newsletter"))
+    server = PreviewServer(ws, ws / "drafts" / "2011-W26.yaml").start()
+    yield server
+    server.stop()
+
+
+def _touch_later(path: Path) -> None:
+    # Filesystems with coarse timestamps: make the change visible whatever the clock says.
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+
+
+def test_changing_the_draft_changes_the_served_page(preview: PreviewServer) -> None:
+    with httpx.Client(base_url=preview.url) as client:
+        shell = client.get("/")
+        assert shell.status_code == 200
+        assert 'data-width="phone"' in shell.text and "fingerprint" in shell.text
+        before = client.get("/fingerprint").json()["fingerprint"]
+        page = client.get("/email.html")
+        assert page.status_code == 200
+        assert "Diablo-2 milestone released" in page.text
+
+        draft = preview.draft
+        draft.write_text(
+            draft.read_text().replace("Diablo-2 milestone released", "Diablo-2 is out")
+        )
+        _touch_later(draft)
+        assert client.get("/fingerprint").json()["fingerprint"] != before
+        assert "Diablo-2 is out" in client.get("/email.html").text
+        assert "Diablo-2 is out" in client.get("/markdown.html").text
+        assert "Diablo-2 is out" in client.get("/text.html").text
+
+
+def test_a_workspace_template_change_changes_the_fingerprint(preview: PreviewServer) -> None:
+    with httpx.Client(base_url=preview.url) as client:
+        before = client.get("/fingerprint").json()["fingerprint"]
+        partial = preview.workspace / "templates" / "text" / "sections" / "blogs.txt.j2"
+        partial.parent.mkdir(parents=True)
+        partial.write_text("{% for item in section.included %}POST {{ item.title }}\n{% endfor %}")
+        assert client.get("/fingerprint").json()["fingerprint"] != before
+        assert "POST Diablo-2 milestone released" in client.get("/text.html").text
+
+
+def test_a_broken_draft_shows_its_error_and_the_server_lives_on(
+    preview: PreviewServer,
+) -> None:
+    with httpx.Client(base_url=preview.url) as client:
+        preview.draft.write_text("issue: [unclosed\n")
+        page = client.get("/email.html")
+        assert "Cannot render the draft" in page.text
+        assert "line" in page.text
+        assert client.get("/nope").status_code == 404
+        assert client.get("/").status_code == 200
