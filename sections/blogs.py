@@ -151,7 +151,8 @@ def _published(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         moment = entry.get(key)
         if moment:
-            return datetime(*moment[:6], tzinfo=UTC)
+            year, month, day, hour, minute, second = moment[:6]
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     return None
 
 

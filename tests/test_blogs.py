@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from newsletter.sections.blogs import BlogsProvider
+
 from newsletter.config import load_config
 from newsletter.gather import gather
 from newsletter.model import Item
 from newsletter.providers import ProviderRegistry
 from newsletter.state import StateStore
 from newsletter.window import week_window
-from sections.blogs import BlogsProvider
 from tests.feeds import Post, atom, rss
 from tests.servers import FeedServer
 

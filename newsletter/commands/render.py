@@ -4,14 +4,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from ..config import CONFIG_NAME
 from ..console import make_console
-from ..draft import load_draft, newest_draft
-from ..errors import DraftError, NewsletterError
+from ..errors import NewsletterError
 from ..fileio import write_atomic
 from ..render import Format
 from ..status import ExitStatus
-from ..workspace import open_config, renderer_for
+from ..workspace import renderer_for
+from ._choose import choose_draft, optional_config
 
 if TYPE_CHECKING:
     from ..cli import Globals
@@ -23,14 +22,8 @@ def run(
     options: Globals, draft_file: Path | None, formats: list[str], out: str | None
 ) -> ExitStatus:
     workspace = options.workspace
-    path = draft_file or newest_draft(workspace)
-    if path is None:
-        raise DraftError(str(workspace / "drafts"), ["no drafts yet; run 'newsletter draft'"])
-    if draft_file is not None and not path.is_absolute() and not path.exists():
-        path = workspace / path
-    draft = load_draft(path)
-    config = open_config(workspace) if (workspace / CONFIG_NAME).is_file() else None
-    renderer = renderer_for(workspace, config)
+    _, draft = choose_draft(workspace, draft_file)
+    renderer = renderer_for(workspace, optional_config(workspace))
     rendered = renderer.render_all(draft, [cast(Format, fmt) for fmt in formats])
 
     if out == "-":
