@@ -681,6 +681,9 @@ def to_item(occurrence: Occurrence, home: ZoneInfo, options: EventsOptions, year
         title=o.title,
         url=o.url,
         summary=html_to_markdown(o.description_html, options.summary_words),
+        # The draft cannot read back an empty ``published``; the start is the date
+        # an event item is about.
+        published=o.start,
         source=o.source,
         details=details,
         score=-o.start.timestamp(),  # the soonest are the most notable
