@@ -33,7 +33,7 @@ from ruamel.yaml.error import YAMLError
 from newsletter.errors import SourceError
 from newsletter.model import Item
 from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
-from newsletter.sanitize import MAX_FIELD, html_to_markdown, plain_text
+from newsletter.sanitize import MAX_FIELD, html_to_markdown
 
 MAX_RULE_STEPS = 100_000
 """Estimated recurrence-rule steps from a series' DTSTART to the end of the span above
@@ -205,7 +205,7 @@ def read_calendar(
         return found
     lines = _event_lines(data)
     for calendar in calendars:
-        source = name or plain_text(str(calendar.get("X-WR-CALNAME") or calendar.get("NAME") or ""))
+        source = name or _text(str(calendar.get("X-WR-CALNAME") or calendar.get("NAME") or ""))
         floating = _zone(str(calendar.get("X-WR-TIMEZONE") or "")) or home
         defaults = {
             "source": source or "Calendar",
@@ -297,8 +297,8 @@ def _occurrence(
     start_prop = component.get("DTSTART")
     start = start_prop.dt
     end = _end(component, start)
-    title = plain_text(str(component.get("SUMMARY") or ""))[:500] or "(untitled event)"
-    location = plain_text(str(component.get("LOCATION") or ""))[:500]
+    title = _text(str(component.get("SUMMARY") or "")) or "(untitled event)"
+    location = _text(str(component.get("LOCATION") or ""))
     url = _http(str(component.get("URL") or "")) or defaults["url"]
     description = _description(component)
     conference = any(component.get(key) for key in ("CONFERENCE", "X-GOOGLE-CONFERENCE"))
@@ -498,9 +498,9 @@ class HandEvent(BaseModel):
         zone: tzinfo = _zone(self.timezone or "") or home
         common: dict[str, Any] = {
             "uid": self.uid or f"{_normal_title(self.title)}@{source}",
-            "title": plain_text(self.title),
+            "title": _text(self.title),
             "source": source,
-            "location": plain_text(self.location),
+            "location": _text(self.location),
             "url": _http(self.url),
             "description_html": as_html(self.description),
             "online": self.online if self.online is not None else is_online(self.location),
@@ -749,6 +749,12 @@ def _place(o: Occurrence, own: datetime) -> str:
 
 
 # ---------------------------------------------------------------- small helpers
+
+
+def _text(value: str) -> str:
+    """A plain-text field (iCalendar's SUMMARY and LOCATION are text, not HTML): kept
+    as written, whitespace folded, and escaped by the templates on output."""
+    return " ".join(value[:2000].split())
 
 
 def _zone(name: str) -> ZoneInfo | None:
