@@ -263,9 +263,12 @@ def _expand(
     for component in components:
         holder.add_component(component)
     # Floating and unknown-zone times may lie up to a day off an aware span: widen the
-    # query, then filter exactly below.
+    # query, then filter exactly below. A dense series is queried only as far as its
+    # first max_occurrences need: building each occurrence is the costly part.
+    enough = _enough_time(master, max_occurrences)
+    stop = span.end if enough >= span.end - span.start else span.start + enough
     query = recurring_ical_events.of(holder)
-    raw = query.between(span.start - timedelta(days=1), span.end + timedelta(days=1))
+    raw = query.between(span.start - timedelta(days=1), stop + timedelta(days=1))
     occurrences = []
     recurring = master.get("RRULE") is not None or master.get("RDATE") is not None
     for component in raw:
@@ -278,13 +281,29 @@ def _expand(
                 occurrence.recurrence = recurrence_text(master)
             occurrences.append(occurrence)
     occurrences.sort(key=lambda o: o.start)
-    if len(occurrences) > max_occurrences:
-        problems.append(
-            f"{where}: {len(occurrences)} occurrences in the span; "
-            f"listing the first {max_occurrences}"
-        )
+    if stop < span.end or len(occurrences) > max_occurrences:
         occurrences = occurrences[:max_occurrences]
+        last = occurrences[-1].start if occurrences else stop
+        problems.append(
+            f"{where}: a dense series; listing {len(occurrences)} occurrences "
+            f"(max_occurrences), until {last:%Y-%m-%d %H:%M}"
+        )
     return occurrences
+
+
+def _enough_time(master: icalendar.cal.Component, count: int) -> timedelta:
+    """A time in which the series' rules yield at least ``count + 1`` occurrences."""
+    rules = master.get("RRULE")
+    if rules is None:
+        return timedelta.max
+    shortest = timedelta.max
+    for rule in rules if isinstance(rules, list) else [rules]:
+        freq = str((rule.get("FREQ") or [""])[0]).upper()
+        interval = int((rule.get("INTERVAL") or [1])[0])
+        period = _FREQ_SECONDS[freq] * interval
+        # At least one occurrence per period; two extra periods for the span's edges.
+        shortest = min(shortest, timedelta(seconds=period * (count + 3)))
+    return shortest
 
 
 def _occurrence(
