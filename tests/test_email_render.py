@@ -185,7 +185,7 @@ def test_markdown_is_stable_commonmark(style: str) -> None:
         for child in token.children or []
         if child.type == "link_open"
     }
-    included = {i.url for s in draft.sections for i in s.included}
+    included = {i.url for s in draft.sections for i in s.included if i.url}
     assert included <= hrefs
 
 
