@@ -50,6 +50,12 @@ class Item(_Strict):
     details: dict[str, Any] = Field(default_factory=dict)
     score: float = Field(0.0, exclude=True, description="for ordering and preselection")
 
+    @field_validator("published", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        # draft.py writes a missing date as '' so the editor sees the key; read it back.
+        return None if value == "" else value
+
     @field_validator("id")
     @classmethod
     def _id_not_blank(cls, value: str) -> str:
@@ -73,9 +79,18 @@ class Section(_Strict):
         return [item for item in self.items if item.include]
 
 
+class Approval(_Strict):
+    """Who approved the draft, when, and the digest of the content they approved."""
+
+    by: str
+    at: datetime
+    digest: str
+
+
 class Draft(_Strict):
     issue: str
     title: str
     window: Window
     intro: str = ""
     sections: list[Section] = Field(default_factory=list)
+    approved: Approval | None = Field(None, description="see newsletter.approval")
