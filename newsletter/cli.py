@@ -191,3 +191,69 @@ def main() -> None:
         app()
     except SystemExit as done:
         sys.exit(done.code)
+
+
+# ---------------------------------------------------------------- the editor's step
+
+DraftArgument = Annotated[
+    Path | None, typer.Argument(metavar="[DRAFT]", help="Draft YAML. Default: the newest.")
+]
+
+
+@app.command()
+def edit(ctx: typer.Context, draft_file: DraftArgument = None) -> None:
+    """Open the draft in $VISUAL/$EDITOR; an invalid save is reopened with its errors."""
+    from .commands.edit import run
+
+    _run(ctx, run, draft_file=draft_file)
+
+
+@app.command()
+def curate(ctx: typer.Context, draft_file: DraftArgument = None) -> None:
+    """Curate the draft section by section in a terminal UI (keyboard only)."""
+    from .commands.curate import run
+
+    _run(ctx, run, draft_file=draft_file)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    draft_file: DraftArgument = None,
+    max_words: Annotated[
+        int, typer.Option(help="Warn about summaries longer than this many words.", min=1)
+    ] = 120,
+) -> None:
+    """Per section: items included / offered, problems, warnings; and the approval."""
+    from .commands.status import run
+
+    _run(ctx, run, draft_file=draft_file, max_words=max_words)
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    draft_file: DraftArgument = None,
+    by: Annotated[str | None, typer.Option(help="Who approves. Default: your login.")] = None,
+) -> None:
+    """Approve the draft for sending; any later change to its content withdraws it."""
+    from .commands.approve import run
+
+    _run(ctx, run, draft_file=draft_file, by=by)
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    draft_file: DraftArgument = None,
+    mark: Annotated[
+        bool,
+        typer.Option("--mark", help="Record the included items as published so they never repeat."),
+    ] = False,
+) -> None:
+    """Mark an issue published (--mark): later drafts leave its items out."""
+    if not mark:
+        raise typer.BadParameter("only --mark is available here", param_hint="--mark")
+    from .commands.publish_mark import run
+
+    _run(ctx, run, draft_file=draft_file)
