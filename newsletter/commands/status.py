@@ -81,5 +81,6 @@ def run(options: Globals, draft_file: Path | None, max_words: int) -> ExitStatus
         for warning in status.warnings:
             out.print(f"[yellow]warning[/] {status.id}: {escape(warning)}")
     colour = "green" if is_approved(draft) else "yellow"
-    out.print(f"[{colour}]{escape(describe_approval(draft).capitalize())}[/]")
+    line = describe_approval(draft)
+    out.print(f"[{colour}]{escape(line[:1].upper() + line[1:])}[/]")
     return ExitStatus.OK
