@@ -203,14 +203,22 @@ def publish(
     site: Annotated[
         Path | None, typer.Option(help="Archive directory. Default: site/ in the workspace.")
     ] = None,
+    mark: Annotated[
+        bool,
+        typer.Option(
+            "--mark", help="Also record the included items as published so they never repeat."
+        ),
+    ] = False,
 ) -> None:
     """Add an issue to the static web archive: site/<issue>/, an index and an Atom feed.
 
     Serve site/ at [newsletter] url: the emails' "view in browser" links point there.
+    `send` marks an issue published by itself; use --mark for an issue you publish
+    another way, so later drafts leave its items out.
     """
     from .commands.publish import run
 
-    _run(ctx, run, draft_file=draft_file, site=site)
+    _run(ctx, run, draft_file=draft_file, site=site, mark=mark)
 
 
 @app.command()
@@ -248,3 +256,52 @@ def preview(
     from .commands.preview import run
 
     _run(ctx, run, draft_file=draft_file, port=port, open_browser=open_browser)
+
+
+# ---------------------------------------------------------------- the editor's step
+
+DraftArgument = Annotated[
+    Path | None, typer.Argument(metavar="[DRAFT]", help="Draft YAML. Default: the newest.")
+]
+
+
+@app.command()
+def edit(ctx: typer.Context, draft_file: DraftArgument = None) -> None:
+    """Open the draft in $VISUAL/$EDITOR; an invalid save is reopened with its errors."""
+    from .commands.edit import run
+
+    _run(ctx, run, draft_file=draft_file)
+
+
+@app.command()
+def curate(ctx: typer.Context, draft_file: DraftArgument = None) -> None:
+    """Curate the draft section by section in a terminal UI (keyboard only)."""
+    from .commands.curate import run
+
+    _run(ctx, run, draft_file=draft_file)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    draft_file: DraftArgument = None,
+    max_words: Annotated[
+        int, typer.Option(help="Warn about summaries longer than this many words.", min=1)
+    ] = 120,
+) -> None:
+    """Per section: items included / offered, problems, warnings; and the approval."""
+    from .commands.status import run
+
+    _run(ctx, run, draft_file=draft_file, max_words=max_words)
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    draft_file: DraftArgument = None,
+    by: Annotated[str | None, typer.Option(help="Who approves. Default: your login.")] = None,
+) -> None:
+    """Approve the draft for sending; any later change to its content withdraws it."""
+    from .commands.approve import run
+
+    _run(ctx, run, draft_file=draft_file, by=by)

@@ -1,7 +1,7 @@
 """Load ``newsletter.toml`` into typed models, reporting every mistake at once.
 
 Each ``[[section]]`` table holds the section's own keys (``id``, ``title``,
-``provider``, ``intro``, ``preselect``) next to its provider's options, as mkdocs does
+``provider``, ``intro``, ``preselect``, ``repeats``) next to its provider's options, as mkdocs does
 for plugins; the provider's ``Options`` model validates the rest.
 """
 
@@ -24,7 +24,8 @@ from .window import WEEKDAYS
 M = TypeVar("M", bound=BaseModel)
 
 CONFIG_NAME = "newsletter.toml"
-SECTION_KEYS = frozenset({"id", "title", "provider", "intro", "preselect"})
+SECTION_KEYS = frozenset({"id", "title", "provider", "intro", "preselect", "repeats"})
+REPEATS = ("drop", "offer")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -75,6 +76,9 @@ class SectionConfig:
     options: ProviderOptions
     intro: str = ""
     preselect: int | None = None
+    repeats: Literal["drop", "offer"] = "drop"
+    """What to do with items an earlier issue featured: leave them out, or offer them
+    with ``include: false`` and ``details.seen_in`` naming that issue."""
 
 
 @dataclass
@@ -185,6 +189,8 @@ def _parse_section(
     for key, kind in (("title", str), ("intro", str), ("preselect", int)):
         if key in table and not isinstance(table[key], kind):
             problems.append(f"{where}.{key}: must be {'a string' if kind is str else 'a number'}")
+    if "repeats" in table and table["repeats"] not in REPEATS:
+        problems.append(f"{where}.repeats: must be one of {', '.join(map(repr, REPEATS))}")
     options_raw = {k: v for k, v in table.items() if k not in SECTION_KEYS}
     options = _validate(provider.Options, options_raw, where, problems)
     if options is None or len(problems) > before:
@@ -197,6 +203,7 @@ def _parse_section(
         options=options,
         intro=table.get("intro", ""),
         preselect=table.get("preselect"),
+        repeats=table.get("repeats", "drop"),
     )
 
 

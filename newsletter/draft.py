@@ -29,7 +29,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from .errors import DraftError
 from .fileio import write_atomic
-from .model import Draft, Item, Section
+from .model import Approval, Draft, Item, Section
 from .state import STATE_DIR
 from .window import describe
 
@@ -130,6 +130,8 @@ def draft_node(draft: Draft, path_hint: str) -> CommentedMap:
     window["end"] = draft.window.end.isoformat()
     node["window"] = window
     node["intro"] = _scalar(draft.intro)
+    if draft.approved is not None:
+        node["approved"] = approval_node(draft.approved)
     node["sections"] = CommentedSeq(section_node(section) for section in draft.sections)
     header = HEADER.format(
         title=draft.title, issue=draft.issue, dates=describe(draft.window), path=path_hint
@@ -137,6 +139,14 @@ def draft_node(draft: Draft, path_hint: str) -> CommentedMap:
     node.yaml_set_start_comment(header)
     for index in range(1, len(node["sections"])):
         node["sections"].yaml_set_comment_before_after_key(index, before="\n")
+    return node
+
+
+def approval_node(approval: Approval) -> CommentedMap:
+    node = CommentedMap()
+    node["by"] = approval.by
+    node["at"] = approval.at.isoformat()
+    node["digest"] = approval.digest
     return node
 
 
@@ -302,7 +312,10 @@ def _same(yaml_value: Any, value: Any) -> bool:
 
 
 def merge(node: CommentedMap, base: Draft | None, new: Draft) -> None:
-    """Fold ``new`` into the editor's ``node`` in place (see the module docstring)."""
+    """Fold ``new`` into the editor's ``node`` in place (see the module docstring).
+
+    ``approved`` is left as the editor's: if the merge changes the content, its digest
+    no longer matches and the draft counts as not approved (newsletter.approval)."""
     _three_way(node, "title", base.title if base else None, new.title)
     window = node.get("window")
     if isinstance(window, CommentedMap):

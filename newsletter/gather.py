@@ -2,6 +2,17 @@
 
 A provider that raises, or a source that fails, becomes a problem on its section; the
 other sections are built regardless.
+
+After a provider returns, for its section:
+
+1. items an earlier issue featured (``newsletter.featured``) are dropped, or with
+   ``repeats = "offer"`` kept excluded with ``details.seen_in`` naming that issue;
+2. ``preselect`` includes the best-scored of the rest (the seen ones are listed last).
+
+Then routing, the one thing that crosses sections: a provider gathering for others (the
+``inbox`` of community submissions) marks an item with ``details.target_section``; the
+item moves, as offered, to the end of that section. A target that names no configured
+section leaves the item where it is, with a problem on its section.
 """
 
 from __future__ import annotations
@@ -12,10 +23,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .config import Config, SectionConfig
+from .featured import featured_keys
 from .http import Fetcher, Limits
 from .model import Draft, Item, Section, Window
 from .providers import GatherContext, ProviderRegistry
-from .state import StateStore
+from .state import History, StateStore
 from .window import issue_name
 
 
@@ -93,6 +105,7 @@ async def gather(
                 for section, ctx in zip(config.sections, contexts, strict=True)
             )
         )
+    route(sections)
     figures = {name: value for ctx in contexts for name, value in ctx.figures.items()}
     if figures:
         state.record_figures(issue, figures)
@@ -119,10 +132,46 @@ async def _gather_section(
         provider=config.provider,
         intro=config.intro,
         problems=[f"{source}: {message}" for source, message in ctx.problems],
-        items=preselect(items, config.preselect),
+        items=_without_repeats(items, ctx.history, config),
     )
     reporter.section_done(section, time.perf_counter() - started)
     return section
+
+
+def _without_repeats(items: list[Item], history: History, config: SectionConfig) -> list[Item]:
+    fresh: list[Item] = []
+    seen: list[Item] = []
+    for item in items:
+        earlier = history.featured_in(featured_keys(item))
+        if not earlier:
+            fresh.append(item)
+        elif config.repeats == "offer":
+            item.include = False
+            item.details["seen_in"] = max(earlier.values())
+            seen.append(item)
+    return preselect(fresh, config.preselect) + seen
+
+
+def route(sections: list[Section]) -> None:
+    """Move items whose ``details.target_section`` names another section there."""
+    by_id = {section.id: section for section in sections}
+    for section in sections:
+        staying: list[Item] = []
+        for item in section.items:
+            target = str(item.details.get("target_section") or section.id)
+            if target == section.id:
+                staying.append(item)
+            elif target in by_id:
+                item.include = False
+                by_id[target].items.append(item)
+            else:
+                staying.append(item)
+                known = ", ".join(sorted(by_id))
+                section.problems.append(
+                    f"{item.source or item.id}: names section {target!r}, which is not "
+                    f"configured (sections: {known}); left here"
+                )
+        section.items[:] = staying
 
 
 def preselect(items: list[Item], count: int | None) -> list[Item]:

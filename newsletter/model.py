@@ -52,7 +52,8 @@ class Item(_Strict):
 
     @field_validator("published", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: Any) -> Any:
+        # draft.py writes a missing date as '' so the editor sees the key; read it back.
         return None if value == "" else value
 
     @field_validator("id")
@@ -78,9 +79,18 @@ class Section(_Strict):
         return [item for item in self.items if item.include]
 
 
+class Approval(_Strict):
+    """Who approved the draft, when, and the digest of the content they approved."""
+
+    by: str
+    at: datetime
+    digest: str
+
+
 class Draft(_Strict):
     issue: str
     title: str
     window: Window
     intro: str = ""
     sections: list[Section] = Field(default_factory=list)
+    approved: Approval | None = Field(None, description="see newsletter.approval")

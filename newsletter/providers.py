@@ -12,7 +12,7 @@ The contract, in full:
 * ``name`` — the value of ``provider =`` in a ``[[section]]`` table;
 * ``description`` — one line, shown by ``newsletter providers``;
 * ``Options`` — a :class:`ProviderOptions` subclass. The keys of the ``[[section]]``
-  table other than ``id``, ``title``, ``provider``, ``intro`` and ``preselect`` are
+  table other than ``id``, ``title``, ``provider``, ``intro``, ``preselect`` and ``repeats`` are
   validated against it; unknown keys are errors;
 * ``async def gather(self, options, ctx) -> list[Item]`` — find this section's items
   inside ``ctx.window``. Read sources only through ``ctx.fetch`` (it enforces the

@@ -6,18 +6,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import CONFIG_NAME, Config
-from ..draft import load_draft, newest_draft
+from ..draft import DRAFTS_DIR, load_draft, newest_draft
 from ..errors import DraftError
 from ..model import Draft
 from ..workspace import open_config
 
 
+def pick_draft(workspace: Path, draft_file: Path | None) -> Path:
+    """``draft_file`` (relative to the current directory or the workspace), or the newest."""
+    if draft_file is None:
+        newest = newest_draft(workspace)
+        if newest is None:
+            raise DraftError(str(workspace / DRAFTS_DIR), ["no drafts yet; run 'newsletter draft'"])
+        return newest
+    if not draft_file.is_absolute() and not draft_file.exists():
+        return workspace / draft_file
+    return draft_file
+
+
 def choose_draft(workspace: Path, draft_file: Path | None) -> tuple[Path, Draft]:
-    path = draft_file or newest_draft(workspace)
-    if path is None:
-        raise DraftError(str(workspace / "drafts"), ["no drafts yet; run 'newsletter draft'"])
-    if draft_file is not None and not path.is_absolute() and not path.exists():
-        path = workspace / path
+    """The draft's path and its validated content."""
+    path = pick_draft(workspace, draft_file)
     return path, load_draft(path)
 
 

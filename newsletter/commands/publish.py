@@ -8,12 +8,15 @@ from ..console import make_console
 from ..status import ExitStatus
 from ..workspace import renderer_for
 from ._choose import choose_draft, optional_config
+from .publish_mark import run as mark_published
 
 if TYPE_CHECKING:
     from ..cli import Globals
 
 
-def run(options: Globals, draft_file: Path | None, site: Path | None) -> ExitStatus:
+def run(
+    options: Globals, draft_file: Path | None, site: Path | None, mark: bool = False
+) -> ExitStatus:
     workspace = options.workspace
     _, draft = choose_draft(workspace, draft_file)
     config = optional_config(workspace)
@@ -28,4 +31,6 @@ def run(options: Globals, draft_file: Path | None, site: Path | None) -> ExitSta
             "Note: [newsletter] url is not set, so the feed's links are relative and the "
             "emails have no 'view in browser' link."
         )
+    if mark:
+        return mark_published(options, draft_file)
     return ExitStatus.OK

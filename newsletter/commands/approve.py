@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..approval import approve, is_approved
+from ..console import make_console
+from ..draft import dump, read_node, validate_node
+from ..fileio import write_atomic
+from ..status import ExitStatus
+from ._choose import pick_draft
+
+if TYPE_CHECKING:
+    from ..cli import Globals
+
+
+def run(
+    options: Globals, draft_file: Path | None, by: str | None, now: datetime | None = None
+) -> ExitStatus:
+    path = pick_draft(options.workspace, draft_file)
+    node = read_node(path)
+    draft = validate_node(node, str(path))  # an invalid draft cannot be approved
+    console = make_console(quiet=options.quiet)
+    if is_approved(draft):
+        assert draft.approved is not None
+        console.print(f"{path.name} is already approved by {draft.approved.by}; nothing to do")
+        return ExitStatus.OK
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    approval = approve(node, draft, by or _user(), moment)
+    write_atomic(path, dump(node))
+    included = sum(len(section.included) for section in draft.sections)
+    console.print(
+        f"Approved {path.name} ({included} item(s) included) as {approval.by}; "
+        "any later change to the content withdraws the approval."
+    )
+    return ExitStatus.OK
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name, e.g. in a bare container
+        return "unknown"

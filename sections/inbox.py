@@ -1,0 +1,262 @@
+"""Community submissions: items readers send in, offered to the editor, never included.
+
+Two kinds of source, either or both:
+
+* ``submissions`` — a folder of Markdown files with YAML front matter::
+
+      ---
+      section: events          # the id of the section it belongs in
+      title: Bar meetup in Lyon
+      url: https://example.org/meetup
+      author: Jane Doe
+      date: 2026-11-18         # optional; without it the file is offered every week
+      ---
+      A few words about it, in Markdown.
+
+* ``mailbox`` — an mbox file or a Maildir folder of e-mails sent to the newsletter's
+  address: the subject is the title (``[events] Bar meetup`` names the section), the
+  first URL in the body is the link, the body the summary, the sender the author.
+
+Each submission carries ``details.target_section``; ``newsletter.gather`` moves it into
+that section (see its docstring), with ``include: false``. Dated submissions are taken
+when dated inside the issue's window; what was published is never offered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from datetime import UTC, date, datetime, time
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+from markdown_it import MarkdownIt
+from pydantic import Field, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from newsletter.errors import SourceError
+from newsletter.model import Item
+from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
+from newsletter.sanitize import MAX_FIELD, html_to_markdown, plain_text
+from newsletter.urls import clean_url
+
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
+_SECTION_TAG = re.compile(r"^\s*\[([a-z0-9][a-z0-9_-]*)\]\s*", re.IGNORECASE)
+_MBOX_FROM = re.compile(rb"^From ", re.MULTILINE)
+_SIGNATURE = re.compile(r"\n-- \n.*", re.DOTALL)
+
+
+class InboxOptions(ProviderOptions):
+    submissions: str | None = Field(
+        None, description="folder of Markdown files with front matter, in the workspace"
+    )
+    mailbox: str | None = Field(None, description="an mbox file or a Maildir folder")
+    default_section: str | None = Field(
+        None, description="where a submission naming no section goes (default: here)"
+    )
+    summary_words: int = Field(80, ge=1, description="cut summaries at this many words")
+
+    @model_validator(mode="after")
+    def _some_source(self) -> InboxOptions:
+        if self.submissions is None and self.mailbox is None:
+            raise ValueError("give 'submissions' (a folder), 'mailbox' (mbox or Maildir), or both")
+        return self
+
+
+class InboxProvider(SectionProvider):
+    name = "inbox"
+    description = "Community submissions from Markdown files and e-mails, offered per section."
+    Options = InboxOptions
+
+    async def gather(self, options: InboxOptions, ctx: GatherContext) -> list[Item]:
+        items: list[Item] = []
+        if options.submissions is not None:
+            items += await _read_folder(options.submissions, options, ctx)
+        if options.mailbox is not None:
+            items += await _read_mailbox(options.mailbox, options, ctx)
+        for item in items:
+            item.include = False
+            item.details.setdefault("target_section", options.default_section or ctx.section_id)
+        return [item for item in items if item.published is None or item.published in ctx.window]
+
+
+# ---------------------------------------------------------------- Markdown files
+
+
+async def _read_folder(folder: str, options: InboxOptions, ctx: GatherContext) -> list[Item]:
+    directory = ctx.workspace / folder
+    if not directory.is_dir():
+        ctx.problem(folder, "no such folder")
+        return []
+    items = []
+    for path in sorted(directory.glob("*.md")):
+        source = path.relative_to(ctx.workspace).as_posix()
+        try:
+            fetched = await ctx.fetch(source)
+            item = submission_item(fetched.content.decode("utf-8"), source, options)
+        except SourceError as error:
+            ctx.problem(source, error.reason)
+        except UnicodeDecodeError:
+            ctx.problem(source, "not UTF-8 text")
+        except ValueError as error:
+            ctx.problem(source, str(error))
+        else:
+            items.append(item)
+    return items
+
+
+def front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """The front matter (parsed by ruamel's safe loader) and the body of a submission."""
+    lines = text[:MAX_FIELD].splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise ValueError("no front matter: start the file with a line '---'")
+    end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), None)
+    if end is None:
+        raise ValueError("front matter not closed: add a line '---' after it")
+    try:
+        meta = YAML(typ="safe").load("".join(lines[1:end]))
+    except YAMLError as error:
+        raise ValueError(f"front matter is not valid YAML: {error}") from None
+    if not isinstance(meta, dict):
+        raise ValueError("front matter must be keys and values (section, title, url, author)")
+    return meta, "".join(lines[end + 1 :])
+
+
+def submission_item(text: str, source: str, options: InboxOptions) -> Item:
+    meta, body = front_matter(text)
+    title = plain_text(str(meta.get("title") or ""))
+    if not title:
+        raise ValueError("front matter has no 'title'")
+    url = str(meta.get("url") or "").strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError(f"url {url!r} is not an http(s) address")
+    details: dict[str, Any] = {"file": source}
+    if meta.get("section"):
+        details["target_section"] = str(meta["section"]).strip()
+    rendered = MarkdownIt("commonmark", {"html": False}).render(body)
+    return Item(
+        id="submission-" + hashlib.sha1(source.encode()).hexdigest()[:10],
+        title=title,
+        url=clean_url(url) if url else "",
+        summary=html_to_markdown(rendered, options.summary_words),
+        author=plain_text(str(meta.get("author") or "")),
+        published=_moment(meta.get("date")),
+        source="submission",
+        details=details,
+    )
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(12), tzinfo=UTC)
+    if value in (None, ""):
+        return None
+    raise ValueError(f"date {value!r} is not a date like 2026-11-18")
+
+
+# ---------------------------------------------------------------- e-mail
+
+
+async def _read_mailbox(mailbox: str, options: InboxOptions, ctx: GatherContext) -> list[Item]:
+    path = ctx.workspace / mailbox
+    messages: list[tuple[str, bytes]] = []
+    try:
+        if path.is_dir():  # Maildir: one file per message in new/ and cur/
+            for name in sorted(p for sub in ("new", "cur") for p in (path / sub).glob("*")):
+                if name.is_file():
+                    fetched = await ctx.fetch(name.relative_to(ctx.workspace).as_posix())
+                    messages.append((f"{mailbox}/{name.parent.name}/{name.name}", fetched.content))
+        else:
+            fetched = await ctx.fetch(mailbox)
+            messages = [
+                (f"{mailbox}#{n}", raw) for n, raw in enumerate(split_mbox(fetched.content), 1)
+            ]
+    except SourceError as error:
+        ctx.problem(error.source, error.reason)
+        return []
+    items = []
+    for where, raw in messages:
+        try:
+            items.append(mail_item(raw, where, options))
+        except ValueError as error:
+            ctx.problem(where, str(error))
+    return items
+
+
+def split_mbox(content: bytes) -> list[bytes]:
+    """The messages of an mbox, without their ``From `` lines, ``>From `` unquoted."""
+    starts = [match.start() for match in _MBOX_FROM.finditer(content)]
+    messages = []
+    for start, end in zip(starts, [*starts[1:], len(content)], strict=True):
+        chunk = content[start:end]
+        body = chunk[chunk.find(b"\n") + 1 :] if b"\n" in chunk else b""
+        messages.append(re.sub(rb"(?m)^>(>*From )", rb"\1", body))
+    return messages
+
+
+def mail_item(raw: bytes, where: str, options: InboxOptions) -> Item:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    subject = plain_text(str(message.get("subject", "") or ""))
+    details: dict[str, Any] = {"mailbox": where}
+    tag = _SECTION_TAG.match(subject)
+    if tag:
+        details["target_section"] = tag[1].lower()
+        subject = subject[tag.end() :]
+    if not subject:
+        raise ValueError("an e-mail without a subject")
+    text, is_html = _body(message)
+    found = _URL.search(re.sub(r"<[^>]*href=[\"']([^\"']+)[\"'][^>]*>", r" \1 ", text))
+    url = clean_url(found[0].rstrip(".,;:!?")) if found else ""
+    fragment = text if is_html else _paragraphs(_SIGNATURE.sub("", text))
+    message_id = str(message.get("message-id", "") or "").strip()
+    if message_id:
+        details["message_id"] = message_id.strip("<>")
+    return Item(
+        id="mail-" + hashlib.sha1((message_id or where).encode()).hexdigest()[:10],
+        title=subject,
+        url=url,
+        summary=html_to_markdown(fragment, options.summary_words),
+        author=_sender(message),
+        published=_sent(message),
+        source="e-mail",
+        details=details,
+    )
+
+
+def _body(message: EmailMessage) -> tuple[str, bool]:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return "", False
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError):  # an unknown charset or a broken encoding
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    return str(content)[:MAX_FIELD], part.get_content_subtype() == "html"
+
+
+def _paragraphs(text: str) -> str:
+    chunks = (" ".join(chunk.split()) for chunk in re.split(r"\n\s*\n", text))
+    return "".join(f"<p>{html.escape(chunk)}</p>" for chunk in chunks if chunk)
+
+
+def _sender(message: EmailMessage) -> str:
+    header = message.get("from")
+    addresses = getattr(header, "addresses", ())
+    if addresses:
+        return plain_text(addresses[0].display_name or addresses[0].username)
+    return plain_text(str(header or ""))
+
+
+def _sent(message: EmailMessage) -> datetime | None:
+    moment = getattr(message.get("date"), "datetime", None)
+    if not isinstance(moment, datetime):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,90 @@
+"""`approve` records who/when/digest; any change to the content withdraws it. `status`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsletter.approval import content_digest, is_approved
+from newsletter.draft import load_draft
+from tests.drafts import item, sample_draft, write_sample
+
+
+def test_approve_then_any_content_change_withdraws_it(make_workspace: Any, cli: Any) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    assert not is_approved(load_draft(path))
+    result = cli("-C", ws, "approve", "--by", "Jane Editor")
+    assert result.exit_code == 0, result.output
+    draft = load_draft(path)
+    assert is_approved(draft)
+    assert draft.approved is not None and draft.approved.by == "Jane Editor"
+    text = path.read_text()
+    assert text.index("approved:") < text.index("sections:")  # visible at the top
+    assert "# Bar Weekly — draft of issue" in text  # the header comment is kept
+
+    path.write_text(text.replace("# How to edit", "# A new comment\n# How to edit"))
+    assert is_approved(load_draft(path))  # comments are not content
+    path.write_text(text.replace("note: ''", "note: 'Nice.'", 1))
+    assert not is_approved(load_draft(path))
+    status = cli("-C", ws, "status")
+    assert "Not approved: changed since Jane Editor" in status.stdout
+
+
+def test_approving_twice_changes_nothing(make_workspace: Any, cli: Any) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    cli("-C", ws, "approve", "--by", "a")
+    before = path.read_text()
+    result = cli("-C", ws, "approve", "--by", "b")
+    assert "already approved by a" in result.output
+    assert path.read_text() == before
+
+
+def test_an_invalid_draft_cannot_be_approved(make_workspace: Any, cli: Any) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    path.write_text(path.read_text().replace("include: true\n", "include: maybe\n", 1))
+    result = cli("-C", ws, "approve")
+    assert result.exit_code == 7
+    assert "include" in result.output and "line " in result.output
+
+
+def test_digest_ignores_problems_but_not_order() -> None:
+    draft = sample_draft()
+    digest = content_digest(draft)
+    draft.sections[0].problems.append("feed: timed out")
+    assert content_digest(draft) == digest
+    draft.sections[0].items.reverse()
+    assert content_digest(draft) != digest
+
+
+def test_status_counts_problems_and_warnings(make_workspace: Any, cli: Any) -> None:
+    ws = make_workspace()
+    draft = sample_draft()
+    blogs, events = draft.sections
+    blogs.problems.append("feeds/dead.rss: HTTP 404")
+    blogs.items.append(item(5, url="", title="No link"))
+    blogs.items.append(item(6, summary="word " * 30))
+    events.items[0] = item(4, url="https://www.example.org/1/")  # same as blogs' item 1
+    draft.sections.append(draft.sections[1].model_copy(update={"id": "empty", "items": []}))
+    write_sample(ws, draft)
+    result = cli("-C", ws, "status", "--max-words", "20")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    rows = {cells[0]: cells[1:] for cells in _table(out)}
+    assert rows["blogs"] == ["4", "5", "1", "2"]
+    assert rows["events"] == ["1", "1", "0", "1"]
+    assert "problem blogs: feeds/dead.rss: HTTP 404" in out
+    assert "warning blogs: 'No link' has no URL" in out
+    assert "warning blogs: 'Item 6': summary of 30 words (over 20)" in out
+    assert "warning events: 'Item 4': same URL as an item in blogs" in out
+    assert "warning empty: no item included" in out
+    assert "Not approved (run: newsletter approve)" in out
+
+
+def _table(out: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip("│").split("│")]
+        for line in out.splitlines()
+        if line.startswith("│")
+    ]

@@ -1,0 +1,149 @@
+"""`newsletter edit` driven by a scripted $EDITOR (a small Python program)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsletter.commands.edit import error_header, strip_header
+from newsletter.draft import load_draft
+from tests.drafts import write_sample
+
+# Each run appends what it was shown to seen.log, then acts as told by EDIT_PLAN, one
+# step per run: "bad" breaks the YAML, "good" fixes it and retitles, "same" saves
+# unchanged, "fail" exits with an error, "empty" empties the file.
+EDITOR = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    target = Path(sys.argv[-1])
+    log = Path(os.environ["EDIT_LOG"])
+    runs = log.read_text().count("=== run") if log.exists() else 0
+    step = os.environ["EDIT_PLAN"].split(",")[runs]
+    text = target.read_text()
+    with log.open("a") as out:
+        out.write(f"=== run {runs + 1} {step}\\n{text}")
+    body = "".join(l for l in text.splitlines(True) if not l.startswith("#|"))
+    if step == "bad":
+        target.write_text(body.replace("include: true\\n", "include: [oops\\n", 1))
+    elif step == "good":
+        body = body.replace("include: [oops\\n", "include: true\\n")
+        target.write_text(body.replace("title: Item 1", "title: Item one", 1))
+    elif step == "invalid-field":
+        target.write_text(body.replace("include: true\\n", "include: maybe\\n", 1))
+    elif step == "empty":
+        target.write_text("")
+    elif step == "fail":
+        target.write_text(body.replace("title: Item 1", "title: Lost?", 1))
+        sys.exit(1)
+    """
+)
+
+
+@pytest.fixture
+def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    script = tmp_path / "fake editor.py"
+    script.write_text(EDITOR, "utf-8")
+    log = tmp_path / "seen.log"
+    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}")
+    monkeypatch.setenv("EDIT_LOG", str(log))
+
+    def plan(*steps: str) -> Path:
+        monkeypatch.setenv("EDIT_PLAN", ",".join(steps))
+        return log
+
+    return plan
+
+
+def _leftovers(drafts: Path) -> list[str]:
+    return sorted(p.name for p in drafts.iterdir() if p.name != "2026-W47.yaml")
+
+
+def test_invalid_edit_is_reopened_with_errors_then_saved(
+    make_workspace: Any, cli: Any, editor: Any
+) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    log = editor("bad", "good")
+    result = cli("-C", ws, "edit")
+    assert result.exit_code == 0, result.output
+    assert "Saved 2026-W47.yaml" in result.output
+    assert load_draft(path).sections[0].items[0].title == "Item one"
+    assert "# Bar Weekly — draft of issue" in path.read_text()  # comments kept
+    second = log.read_text().split("=== run 2 good\n")[1]
+    header = [line for line in second.splitlines() if line.startswith("#|")]
+    assert header and "not valid" in header[0]
+    # YAML reports an unclosed '[' on the line after it, counted as the editor shows it.
+    assert "include: [oops" in second.splitlines()[_error_line(header) - 2]
+    assert _leftovers(path.parent) == []  # no temp file, nothing kept
+
+
+def test_a_field_error_names_line_and_field(make_workspace: Any, cli: Any, editor: Any) -> None:
+    ws = make_workspace()
+    write_sample(ws)
+    log = editor("invalid-field", "good")
+    assert cli("-C", ws, "edit").exit_code == 0
+    shown = log.read_text().split("=== run 2 good\n")[1]
+    header = [line for line in shown.splitlines() if line.startswith("#|")]
+    assert "sections[0].items[0].include" in "\n".join(header)
+    assert "include: maybe" in shown.splitlines()[_error_line(header) - 1]
+
+
+def _error_line(header: list[str]) -> int:
+    line = next(line for line in header if "line " in line)
+    return int(line.split("line ")[1].split(",")[0].split(":")[0])
+
+
+def test_giving_up_keeps_the_text_beside_the_draft(
+    make_workspace: Any, cli: Any, editor: Any
+) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    before = path.read_text()
+    editor("bad", "same")
+    result = cli("-C", ws, "edit")
+    assert result.exit_code == 7
+    assert path.read_text() == before
+    kept = path.with_name("2026-W47.yaml.edit")
+    assert "include: [oops" in kept.read_text()
+    assert not kept.read_text().startswith("#|")
+    assert _leftovers(path.parent) == ["2026-W47.yaml.edit"]
+
+
+@pytest.mark.parametrize("step", ["same", "empty", "fail"])
+def test_unchanged_or_abandoned_edit_changes_nothing(
+    make_workspace: Any, cli: Any, editor: Any, step: str
+) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    before = path.read_text()
+    editor(step)
+    result = cli("-C", ws, "edit", "drafts/2026-W47.yaml")
+    assert result.exit_code == 0, result.output
+    assert "unchanged" in result.output
+    assert path.read_text() == before
+    # An editor that failed after changing the text: the text is kept, not lost.
+    assert _leftovers(path.parent) == (["2026-W47.yaml.edit"] if step == "fail" else [])
+
+
+def test_missing_editor_is_a_clear_error(
+    make_workspace: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = make_workspace()
+    write_sample(ws)
+    monkeypatch.setenv("VISUAL", "no-such-editor-here --wait")
+    result = cli("-C", ws, "edit")
+    assert result.exit_code == 1
+    assert "cannot start the editor 'no-such-editor-here --wait'" in result.output
+
+
+def test_error_header_round_trip() -> None:
+    text = "issue: x\n"
+    shown = error_header(["line 1: issue: bad"]) + text
+    assert strip_header(shown) == text
+    assert "line 5: issue: bad" in shown  # 4 header lines above line 1
