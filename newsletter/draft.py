@@ -324,10 +324,11 @@ def merge(node: CommentedMap, base: Draft | None, new: Draft) -> None:
     sections = node.setdefault("sections", CommentedSeq())
     by_id = {str(s.get("id")): s for s in sections if isinstance(s, CommentedMap)}
     base_sections = {s.id: s for s in base.sections} if base else {}
-    for section in new.sections:
+    for position, section in enumerate(new.sections):
         existing = by_id.get(section.id)
         if existing is None:
-            sections.append(section_node(section))
+            # A section new to the config goes where the config puts it.
+            _insert_in_order(sections, section_node(section), new.sections, position)
             continue
         _merge_section(existing, base_sections.get(section.id), section, base is not None)
 
@@ -355,16 +356,23 @@ def _merge_section(node: CommentedMap, base: Section | None, new: Section, have_
 
     present = {str(item.get("id")) for item in items}
     for position, item in enumerate(new.items):
-        if item.id in present:
-            continue
-        following = (later.id for later in new.items[position + 1 :] if later.id in present)
-        anchor = next(following, None)
-        index = next(
-            (i for i, existing in enumerate(items) if str(existing.get("id")) == anchor),
-            len(items),
-        )
-        items.insert(index, item_node(item))
-        present.add(item.id)
+        if item.id not in present:
+            _insert_in_order(items, item_node(item), new.items, position)
+            present.add(item.id)
+
+
+def _insert_in_order(
+    nodes: CommentedSeq, node: CommentedMap, order: list[Any], position: int
+) -> None:
+    """Insert ``node`` (``order[position]``) before the first node of ``nodes`` that
+    follows it in ``order``, so new entries land where the source puts them."""
+    present = {str(existing.get("id")) for existing in nodes}
+    anchor = next((later.id for later in order[position + 1 :] if later.id in present), None)
+    index = next(
+        (i for i, existing in enumerate(nodes) if str(existing.get("id")) == anchor),
+        len(nodes),
+    )
+    nodes.insert(index, node)
 
 
 def _unedited(node: CommentedMap, base_item: dict[str, Any]) -> bool:

@@ -215,3 +215,20 @@ def test_merge_keeps_each_include_flag_the_editor_set(
         write_draft(workspace, _draft(*items))
         merged = {item.id: item.include for item in load_draft(path).sections[0].items}
         assert merged == expected
+
+
+def test_a_section_new_to_the_config_lands_in_config_order(tmp_path: Path) -> None:
+    def section(section_id: str) -> Section:
+        return Section(id=section_id, title=section_id.title(), provider="blogs")
+
+    first = Draft(
+        issue="2026-W47", title="T", window=WINDOW, sections=[section("blogs"), section("lists")]
+    )
+    path, _ = write_draft(tmp_path, first)
+    later = first.model_copy(
+        update={
+            "sections": [section("stats"), section("blogs"), section("events"), section("lists")]
+        }
+    )
+    write_draft(tmp_path, later)
+    assert [s.id for s in load_draft(path).sections] == ["stats", "blogs", "events", "lists"]
