@@ -29,7 +29,8 @@ from .journal import Recipient
 from .model import Draft
 from .window import describe
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # every control character but TAB
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters but TAB, and whatever str.splitlines() takes for a line break."""
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["'])([^"']+)\2""", re.IGNORECASE)
 POLICY = SMTP.clone(refold_source="none")
 """SMTP line endings; raw header values (the list URLs) are never refolded."""

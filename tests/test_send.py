@@ -170,6 +170,9 @@ def test_an_issue_already_sent_is_refused_unless_resend(
     second = [r.message["Message-ID"] for r in server.received[3:]]
     assert all(".r2." in message_id for message_id in second)
     assert "round 2" in cli("-C", ws, "log", "2011-W26").stdout
+    overview = cli("-C", ws, "log").stdout
+    assert re.search(r"2011-W26.*1.*3.*0.*0", overview)
+    assert re.search(r"2011-W26.*2.*3.*0.*0", overview)
 
 
 def test_implicit_tls(tmp_path: Path, ca: trustme.CA, servers: Any, cli: Any) -> None:
