@@ -13,7 +13,7 @@ import hashlib
 import io
 import mimetypes
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import decode_header
 from email.headerregistry import Address
@@ -136,6 +136,23 @@ class Issue:
     images: dict[str, tuple[str, bytes]]
     """cid -> (MIME type, bytes) of each workspace image the HTML shows."""
     round: int = 1
+    _body: list[EmailMessage] = field(default_factory=list, repr=False)
+
+    def body(self) -> list[EmailMessage]:
+        """The text and HTML parts, encoded once and shared by every recipient's message
+        (quoted-printable encoding is most of the cost of building one)."""
+        if not self._body:
+            text = EmailMessage(policy=POLICY)
+            text.set_content(self.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+            html = EmailMessage(policy=POLICY)
+            html.set_content(self.html, subtype="html", charset="utf-8", cte="quoted-printable")
+            for cid, (mime, data) in self.images.items():
+                maintype, _, subtype = mime.partition("/")
+                html.add_related(data, maintype, subtype, cid=f"<{cid}>")
+            for part in (text, html):
+                del part["MIME-Version"]  # belongs on the message, not on its parts
+            self._body = [text, html]
+        return self._body
 
     @property
     def domain(self) -> str:
@@ -235,13 +252,10 @@ def build(issue: Issue, recipient: Recipient, when: datetime, test: bool = False
     if settings.unsubscribe_url:
         # RFC 8058: a POST to the https URL unsubscribes without a confirmation page.
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(issue.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(issue.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    if issue.images:
-        html_part = list(msg.iter_parts())[1]
-        for cid, (mime, data) in issue.images.items():
-            maintype, _, subtype = mime.partition("/")
-            html_part.add_related(data, maintype, subtype, cid=f"<{cid}>")
+    msg["MIME-Version"] = "1.0"
+    msg.make_alternative()
+    for part in issue.body():
+        msg.attach(part)
     return msg
 
 
