@@ -305,3 +305,66 @@ def approve(
     from .commands.approve import run
 
     _run(ctx, run, draft_file=draft_file, by=by)
+
+
+@app.command()
+def send(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="The approved draft to send. Default: the newest."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Write the exact .eml files to out/ISSUE/; send nothing."),
+    ] = False,
+    test_to: Annotated[
+        str | None,
+        typer.Option(
+            "--test-to", metavar="ADDR", help="Send one copy to ADDR, subject '[TEST] …'."
+        ),
+    ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a TTY)."),
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Send a draft that is not approved.")] = False,
+    resend: Annotated[
+        bool, typer.Option(help="Send an issue that was already sent, to everyone, again.")
+    ] = False,
+    allow_plain: Annotated[
+        bool,
+        typer.Option("--allow-plain", help="Allow security = 'plain' to a non-loopback server."),
+    ] = False,
+) -> None:
+    """Send a draft by SMTP to the list and subscribers, once each; re-run to resume.
+
+    Every delivery is journaled in .newsletter/state.db: a crash or a failure can be
+    followed by the same command, which skips whoever already got the issue.
+    """
+    from .commands.send import run
+
+    _run(
+        ctx,
+        run,
+        draft_file=draft_file,
+        dry_run=dry_run,
+        test_to=test_to,
+        yes=yes,
+        force=force,
+        resend=resend,
+        allow_plain=allow_plain,
+    )
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    issue: Annotated[
+        str | None, typer.Argument(metavar="[ISSUE]", help="e.g. 2026-W47. Default: every issue.")
+    ] = None,
+) -> None:
+    """Show what was sent to whom and when, and every failure."""
+    from .commands.log import run
+
+    _run(ctx, run, issue=issue)

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 from .providers import ProviderOptions, ProviderRegistry
@@ -68,6 +75,53 @@ class RenderOptions(_Strict):
     )
 
 
+class SmtpSettings(_Strict):
+    """``[send.smtp]``: how to reach the mail server. The password is never stored here."""
+
+    host: str
+    port: int | None = Field(None, ge=1, le=65535, description="default: 587, 465 or 25")
+    security: Literal["starttls", "ssl", "plain"] = "starttls"
+    username: str = ""
+    password_env: str = Field("", description="environment variable holding the password")
+    keyring_service: str = Field("", description="system keyring service; default smtp://HOST")
+    ca_file: str = Field("", description="PEM file of a private CA to trust (workspace-relative)")
+    timeout: float = Field(30.0, gt=0, description="seconds for the connection and each command")
+    rate_per_minute: float = Field(0.0, ge=0, description="most messages a minute; 0: no limit")
+    retries: int = Field(3, ge=0, description="retries of a temporary failure per recipient")
+    retry_delay: float = Field(5.0, ge=0, description="seconds before the first retry; doubles")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "never put the password in newsletter.toml: name an environment variable "
+                "with password_env, or store it in the system keyring"
+            )
+        return data
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"starttls": 587, "ssl": 465, "plain": 25}[self.security]
+
+
+class SendSettings(_Strict):
+    """``[send]``: who the issue comes from and goes to, and its list headers."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from", description="e.g. 'Community <community@example.org>'")
+    to: list[str] = Field(default_factory=list, description="list addresses to post to")
+    subscribers: str = Field("", description="CSV (email,name) of individual recipients")
+    subject: str = "{title} ({window})"
+    reply_to: str = ""
+    list_id: str = Field("", description="RFC 2919 list identifier, e.g. weekly.example.org")
+    archive_url: str = Field("", description="List-Archive; default: [newsletter] url")
+    unsubscribe_url: str = Field("", description="https URL; '{email}' is replaced")
+    unsubscribe_mailto: str = Field("", description="address that unsubscribes by mail")
+    smtp: SmtpSettings | None = None
+
+
 @dataclass
 class SectionConfig:
     id: str
@@ -89,6 +143,8 @@ class Config:
     sections: list[SectionConfig] = field(default_factory=list)
     theme: Theme = field(default_factory=Theme)
     render: RenderOptions = field(default_factory=RenderOptions)
+
+    send: SendSettings | None = None
 
     @property
     def workspace(self) -> Path:
@@ -123,7 +179,7 @@ def load_config(path: Path, registry: ProviderRegistry) -> Config:
 
 def parse_config(raw: dict[str, Any], path: Path, registry: ProviderRegistry) -> Config:
     problems: list[str] = []
-    known = {"newsletter", "section", "http", "theme", "render"}
+    known = {"newsletter", "section", "http", "theme", "render", "send"}
     problems += [f"{key}: unknown table or key" for key in raw if key not in known]
 
     settings = _validate(NewsletterSettings, raw.get("newsletter"), "newsletter", problems)
@@ -131,6 +187,7 @@ def parse_config(raw: dict[str, Any], path: Path, registry: ProviderRegistry) ->
     sections = _parse_sections(raw.get("section", []), registry, problems)
     theme = _validate(Theme, raw.get("theme", {}), "theme", problems)
     render = _validate(RenderOptions, raw.get("render", {}), "render", problems)
+    send = _validate(SendSettings, raw["send"], "send", problems) if "send" in raw else None
     if problems or settings is None or http is None or theme is None or render is None:
         raise ConfigError(str(path), problems)
     return Config(
@@ -140,6 +197,7 @@ def parse_config(raw: dict[str, Any], path: Path, registry: ProviderRegistry) ->
         sections=sections,
         theme=theme,
         render=render,
+        send=send,
     )
 
 
@@ -219,7 +277,7 @@ def _validate(model: type[M], raw: Any, where: str, problems: list[str]) -> M | 
             message = detail["msg"]
             if detail["type"] == "extra_forbidden":
                 message = "unknown key"
-                fields = sorted(model.model_fields)
+                fields = sorted(f.alias or name for name, f in model.model_fields.items())
                 if fields:
                     message += f" (allowed here: {', '.join(fields)})"
             problems.append(f"{path}: {message}")

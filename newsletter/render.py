@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -35,6 +35,8 @@ Format = Literal["html", "md", "txt"]
 FORMATS: tuple[Format, ...] = ("html", "md", "txt")
 ENTRY = {"html": "email/issue.mjml.j2", "md": "markdown/issue.md.j2", "txt": "text/issue.txt.j2"}
 WIDTH = 72
+RECIPIENT = "{email}"
+"""Stands for the recipient's address in ``[send] unsubscribe_url``."""
 PREHEADER = 140  # characters; inbox previews show fewer, and it is cut at a word
 FrontMatter = Literal["none", "hugo", "jekyll"]
 
@@ -111,6 +113,13 @@ class Renderer:
         )
         self.env.globals.update(describe=describe, WIDTH=WIDTH)
 
+    def unsubscribe_url(self, recipient: str | None = None) -> str:
+        """The unsubscribe link: ``{email}`` in the configured URL becomes ``recipient``
+        (URL-quoted); with no recipient (a rendering not addressed to one person) it is
+        left out, so the link leads to the page that asks for the address."""
+        template = str(self.settings.extra.get("unsubscribe_url") or "")
+        return template.replace(RECIPIENT, quote(recipient or ""))
+
     def render(self, draft: Draft, fmt: Format, *, web: bool = False) -> str:
         """``draft`` in ``fmt``; ``web`` renders the archive's page rather than the email
         (no preheader, no "view in browser" or unsubscribe links)."""
@@ -124,7 +133,7 @@ class Renderer:
             "theme": self.settings.theme,
             "web": web,
             "issue_url": self.settings.issue_url(draft.issue),
-            "unsubscribe_url": str(self.settings.extra.get("unsubscribe_url") or ""),
+            "unsubscribe_url": self.unsubscribe_url(),
             "ref": refs,
             "refs": refs.urls,
             "md_text": lambda text, indent=0: markdown_to_text(text, refs, indent),

@@ -33,6 +33,33 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (issue, name)
     );
     """,
+    # The send journal (newsletter/journal.py): one row per send of an issue, with the
+    # recipient list frozen at its start, and one row per (send, recipient).
+    """
+    CREATE TABLE sends (
+        issue TEXT NOT NULL,
+        round INTEGER NOT NULL,     -- 1, then 2… for each --resend
+        recipients TEXT NOT NULL,   -- JSON [[email, name], …], frozen at the start
+        started_at TEXT NOT NULL,
+        completed_at TEXT,          -- set once no recipient is left to try
+        PRIMARY KEY (issue, round)
+    );
+    CREATE TABLE deliveries (
+        issue TEXT NOT NULL,
+        round INTEGER NOT NULL,
+        recipient TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('attempt', 'sent', 'failed')),
+        permanent INTEGER NOT NULL DEFAULT 0,   -- a 5xx: never retried
+        error TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        PRIMARY KEY (issue, round, recipient),
+        FOREIGN KEY (issue, round) REFERENCES sends (issue, round)
+    );
+    """,
 ]
 
 

@@ -31,8 +31,6 @@ def renderer_for(workspace: Path, config: Config | None) -> Renderer:
 
 
 def _extra(config: Config) -> dict[str, Any]:
-    # `[send] unsubscribe_url` belongs to the sending side, which may not be installed
-    # in every build: read it if it is there, and render without the link if not.
-    send = getattr(config, "send", None)
-    unsubscribe = getattr(send, "unsubscribe_url", "") if send is not None else ""
-    return {"unsubscribe_url": unsubscribe} if isinstance(unsubscribe, str) and unsubscribe else {}
+    if config.send is None or not config.send.unsubscribe_url:
+        return {}
+    return {"unsubscribe_url": config.send.unsubscribe_url}

@@ -92,8 +92,18 @@ def test_web_variant_has_no_preheader_or_unsubscribe() -> None:
 
 
 def test_no_unsubscribe_link_without_one_configured() -> None:
-    page = example_renderer().render(load_draft(DRAFT), "html")
+    renderer = example_renderer()
+    renderer.settings.extra.pop("unsubscribe_url", None)
+    page = renderer.render(load_draft(DRAFT), "html")
     assert "Unsubscribe" not in page
+
+
+def test_a_rendering_for_nobody_leaves_the_recipient_out_of_the_link() -> None:
+    renderer = example_renderer()
+    renderer.settings.extra["unsubscribe_url"] = "https://x.example/u?email={email}"
+    page = renderer.render(load_draft(DRAFT), "html")
+    assert 'href="https://x.example/u?email="' in page and "{email}" not in page
+    assert renderer.unsubscribe_url("ann@x.example") == "https://x.example/u?email=ann%40x.example"
 
 
 def test_theme_reaches_the_email_and_logo_has_alt() -> None:
