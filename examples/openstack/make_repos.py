@@ -84,6 +84,8 @@ def _commits(
             lines = content.setdefault(path, [])
             for _ in range(rng.randint(0, min(3, len(lines)))):
                 del lines[rng.randrange(len(lines))]
+            if len(lines) > 60:  # keep files small, so a 100,000-commit history stays quick
+                del lines[: len(lines) - 60]
             for _ in range(rng.randint(1, 12)):
                 lines.insert(rng.randint(0, len(lines)), f"value_{rng.randrange(10**6)} = {number}")
             body = "\n".join(lines) + "\n"
