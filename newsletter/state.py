@@ -155,3 +155,10 @@ class History:
             (name, self.issue, count),
         ).fetchall()
         return [(issue, value) for issue, value in reversed(rows)]
+
+    def figure(self, name: str) -> float | None:
+        """This issue's value of ``name`` recorded by an earlier run (another section's)."""
+        row = self._db.execute(
+            "SELECT value FROM figures WHERE name = ? AND issue = ?", (name, self.issue)
+        ).fetchone()
+        return float(row[0]) if row else None
