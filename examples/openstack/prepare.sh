@@ -1,3 +1,5 @@
 #!/bin/sh
-# Prepares the example's generated inputs (nothing yet for the blogs-only example).
+# Prepares the example's generated inputs. $1: the Python to run with (default python3).
+set -e
+"${1:-python3}" "$(dirname "$0")/make_mbox.py"
 exit 0
