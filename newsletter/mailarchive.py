@@ -196,19 +196,23 @@ def parse_headers(raw: RawMessage) -> MailMessage | Skipped:
         headers = _HEADER_PARSER.parsebytes(block + b"\n\n")
     except Exception:  # the stdlib parser is lenient; this is belt and braces
         return Skipped("unparseable headers")
-    date = _date(headers.get("Date")) or _envelope_date(raw.envelope)
+    # Raw values: 8-bit bytes come back as surrogates, which _decoded repairs.
+    fields: dict[str, str] = {}
+    for name, value in headers.raw_items():
+        fields.setdefault(name.lower(), str(value))
+    date = _date(fields.get("date")) or _envelope_date(raw.envelope)
     if date is None:
         return Skipped("unparseable Date")
-    subject = _decoded(headers.get("Subject"))
-    name, address = _sender(_decoded(headers.get("From")))
-    references = tuple(_ids(headers.get("References")))
-    in_reply_to = next(iter(_ids(headers.get("In-Reply-To"))), "")
-    own_ids = _ids(headers.get("Message-ID"))
+    subject = _decoded(fields.get("subject"))
+    name, address = _sender(_decoded(fields.get("from")))
+    references = tuple(_ids(fields.get("references")))
+    in_reply_to = next(iter(_ids(fields.get("in-reply-to"))), "")
+    own_ids = _ids(fields.get("message-id"))
     message_id = own_ids[0] if own_ids else ""
     if not message_id:
         digest = hashlib.sha1(f"{address}\0{date.isoformat()}\0{subject}".encode()).hexdigest()
         message_id = f"<{digest[:20]}@missing-message-id>"
-    archived_at = _decoded(headers.get("Archived-At")).strip("<> ")
+    archived_at = _decoded(fields.get("archived-at")).strip("<> ")
     return MailMessage(
         message_id=message_id,
         subject=subject,
@@ -221,11 +225,11 @@ def parse_headers(raw: RawMessage) -> MailMessage | Skipped:
     )
 
 
-def _decoded(value: object) -> str:
-    """An RFC 2047 header as text, whatever its charsets claim."""
+def _decoded(value: str | None) -> str:
+    """An RFC 2047 header as text, whatever its charsets claim (or its raw 8-bit bytes)."""
     if value is None:
         return ""
-    text = str(value)
+    text = _repair_8bit(value)
     try:
         parts = decode_header(text)
     except Exception:
@@ -246,6 +250,19 @@ def _decoded(value: object) -> str:
     return " ".join("".join(out).split())
 
 
+def _repair_8bit(value: str) -> str:
+    if value.isascii():
+        return value
+    try:
+        data = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:  # real text, not smuggled bytes
+        return value
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
 def _sender(value: str) -> tuple[str, str]:
     """(display name, lower-case address), undoing pipermail's "user at host"."""
     if "@" not in value:
@@ -256,13 +273,13 @@ def _sender(value: str) -> tuple[str, str]:
     return " ".join(name.split()).strip("'\" "), address.lower()
 
 
-def _ids(value: object) -> list[str]:
+def _ids(value: str | None) -> list[str]:
     if value is None:
         return []
     return re.findall(r"<[^<>\s]+>", str(value))
 
 
-def _date(value: object) -> datetime | None:
+def _date(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:

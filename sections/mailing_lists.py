@@ -108,7 +108,10 @@ class MailingListsProvider(SectionProvider):
         archive = await asyncio.to_thread(_read_archive, contents, limit)
         if archive.skipped:
             count = sum(archive.skipped.values())
-            reasons = ", ".join(f"{n} {why}" for why, n in archive.skipped.most_common())
+            reasons = ", ".join(
+                why if len(archive.skipped) == 1 else f"{n} {why}"
+                for why, n in archive.skipped.most_common()
+            )
             noun = "message" if count == 1 else "messages"
             ctx.problem(mailing_list.name, f"{count} {noun} skipped ({reasons})")
         threads = thread(archive.messages, timedelta(days=options.subject_window_days))
