@@ -13,6 +13,7 @@ yields it as a :class:`Skipped` with the reason, and the caller counts it.
 
 from __future__ import annotations
 
+import binascii
 import email.utils
 import gzip
 import hashlib
@@ -20,11 +21,11 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email import policy
 from email.header import decode_header
 from email.message import Message
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesParser
 from typing import Protocol
 
 CHUNK = 1 << 20
@@ -40,8 +41,18 @@ _ENVELOPE_DATE = re.compile(
 )
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _OBFUSCATED = re.compile(r"\b([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)\b")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
+_RFC5322_DATE = re.compile(
+    r"^(?:\w{3},\s*)?(\d{1,2})\s+(\w{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})"
+)
+_NAME_ADDR = re.compile(r'^\s*"?(?P<name>[^"<>()\\]*?)"?\s*<(?P<addr>[^<>\s"()]+@[^<>\s"()]+)>\s*$')
+_ADDR_NAME = re.compile(
+    r"^\s*<?(?P<addr>[^<>\s\"()]+@[^<>\s\"()]+)>?\s*(?:\((?P<name>[^()\\]*)\))?\s*$"
+)
 _MBOXRD_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
-_HEADER_PARSER = BytesHeaderParser()
+_WANTED = frozenset(
+    {b"from", b"subject", b"date", b"message-id", b"in-reply-to", b"references", b"archived-at"}
+)
 _BODY_PARSER = BytesParser(policy=policy.default)
 
 
@@ -179,7 +190,7 @@ def read(
 
 def _header_block(data: bytes) -> bytes:
     end = data.find(b"\n\n")
-    crlf = data.find(b"\r\n\r\n")
+    crlf = data.find(b"\r\n\r\n", 0, len(data) if end < 0 else end)
     if crlf >= 0 and (end < 0 or crlf < end):
         end = crlf
     block = data if end < 0 else data[:end]
@@ -192,14 +203,7 @@ def parse_headers(raw: RawMessage) -> MailMessage | Skipped:
     block = _header_block(raw.data)
     if not block.strip() or b":" not in block.split(b"\n", 1)[0]:
         return Skipped("no headers")
-    try:
-        headers = _HEADER_PARSER.parsebytes(block + b"\n\n")
-    except Exception:  # the stdlib parser is lenient; this is belt and braces
-        return Skipped("unparseable headers")
-    # Raw values: 8-bit bytes come back as surrogates, which _decoded repairs.
-    fields: dict[str, str] = {}
-    for name, value in headers.raw_items():
-        fields.setdefault(name.lower(), str(value))
+    fields = _scan_headers(block)
     date = _date(fields.get("date")) or _envelope_date(raw.envelope)
     if date is None:
         return Skipped("unparseable Date")
@@ -225,11 +229,45 @@ def parse_headers(raw: RawMessage) -> MailMessage | Skipped:
     )
 
 
+def _scan_headers(block: bytes) -> dict[str, str]:
+    """The first value of each wanted header, unfolded; the others are not even decoded.
+
+    About three times faster than ``BytesHeaderParser``, which builds every header of
+    the message only for us to read seven of them."""
+    found: dict[bytes, bytes] = {}
+    current = b""
+    for line in block.split(b"\n"):
+        first = line[:1]
+        if first in {b" ", b"\t"}:
+            if current:
+                found[current] += b" " + line.strip()
+            continue
+        name, _, value = line.partition(b":")
+        key = name.strip().lower()
+        current = key if key in _WANTED and key not in found else b""
+        if current:
+            found[key] = value.strip()
+    return {key.decode("ascii"): _text(value) for key, value in found.items()}
+
+
+def _text(value: bytes) -> str:
+    """Header bytes as text: ASCII mostly; raw 8-bit is UTF-8, else Latin-1."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
 def _decoded(value: str | None) -> str:
     """An RFC 2047 header as text, whatever its charsets claim (or its raw 8-bit bytes)."""
     if value is None:
         return ""
-    text = _repair_8bit(value)
+    text = value
+    if "=?" not in text:  # no encoded words: skip decode_header's work
+        return " ".join(text.split())
+    fast = _decode_words(text)
+    if fast is not None:
+        return " ".join(fast.split())
     try:
         parts = decode_header(text)
     except Exception:
@@ -250,24 +288,40 @@ def _decoded(value: str | None) -> str:
     return " ".join("".join(out).split())
 
 
-def _repair_8bit(value: str) -> str:
-    if value.isascii():
-        return value
-    try:
-        data = value.encode("ascii", "surrogateescape")
-    except UnicodeEncodeError:  # real text, not smuggled bytes
-        return value
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+def _decode_words(text: str) -> str | None:
+    """Well-formed RFC 2047 words decoded quickly; ``None`` sends odd ones to the stdlib."""
+    out: list[str] = []
+    position = 0
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[position : match.start()]
+        if not (out and position and not between.strip()):  # space between words goes
+            out.append(between)
+        charset, encoding, payload = match.groups()
+        try:
+            if encoding in "qQ":
+                data = binascii.a2b_qp(payload.encode("ascii"), header=True)
+            else:
+                data = binascii.a2b_base64(payload.encode("ascii") + b"===")
+        except (binascii.Error, UnicodeEncodeError):
+            return None
+        try:
+            out.append(data.decode(charset.split("*")[0]))
+        except (LookupError, UnicodeDecodeError):
+            return None
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _sender(value: str) -> tuple[str, str]:
     """(display name, lower-case address), undoing pipermail's "user at host"."""
     if "@" not in value:
         value = _OBFUSCATED.sub(r"\1@\2", value)
-    name, address = email.utils.parseaddr(value)
+    simple = _NAME_ADDR.match(value) or _ADDR_NAME.match(value)
+    if simple:  # the common shapes, without parseaddr's slow general parser
+        name, address = simple.group("name") or "", simple.group("addr")
+    else:
+        name, address = email.utils.parseaddr(value)
     if not address and value:
         address = value
     return " ".join(name.split()).strip("'\" "), address.lower()
@@ -282,6 +336,20 @@ def _ids(value: str | None) -> list[str]:
 def _date(value: str | None) -> datetime | None:
     if value is None:
         return None
+    fast = _RFC5322_DATE.match(value)
+    if fast:  # the usual shape, without the stdlib's general parser
+        day, month, year, hour, minute, second, sign, off_h, off_m = fast.groups()
+        try:
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            moment = datetime(
+                int(year), _MONTHS.index(month.lower()) + 1, int(day),
+                int(hour), int(minute), int(second or 0),
+                tzinfo=timezone(-offset if sign == "-" else offset),
+            )  # fmt: skip
+        except ValueError:
+            moment = None
+        if moment is not None and 1970 <= moment.year <= 2200:
+            return moment
     try:
         moment = email.utils.parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -145,3 +145,38 @@ def test_splitting_does_not_depend_on_chunk_boundaries(bodies: list[str], chunk:
         m.subject for _, m in mailarchive.read(io.BytesIO(data)) if isinstance(m, MailMessage)
     ]
     assert [s for s in subjects if s.startswith("s")] == [f"s{i}" for i in range(len(bodies))]
+
+
+@given(
+    words=st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=3),
+    charset=st.sampled_from(["utf-8", "iso-8859-1"]),
+    encoding=st.sampled_from(["q", "b"]),
+)
+def test_fast_encoded_word_decoding_matches_the_stdlib(
+    words: list[str], charset: str, encoding: str
+) -> None:
+    from email.header import Header, decode_header, make_header
+
+    header = Header()
+    for word in words:
+        try:
+            word.encode(charset)
+        except UnicodeEncodeError:
+            continue
+        header.append(word, charset)
+    encoded = header.encode(maxlinelen=998)
+    if "=?" not in encoded:
+        return
+    expected = str(make_header(decode_header(encoded)))
+    assert mailarchive._decoded(encoded) == " ".join(expected.split())
+
+
+@given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)),
+       st.integers(-12 * 60, 14 * 60))  # fmt: skip
+def test_fast_date_parsing_matches_the_stdlib(moment: datetime, minutes: int) -> None:
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    text = format_datetime(
+        moment.replace(microsecond=0, tzinfo=timezone(timedelta(minutes=minutes)))
+    )
+    assert mailarchive._date(text) == parsedate_to_datetime(text)
