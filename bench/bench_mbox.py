@@ -1,0 +1,169 @@
+"""Mail-archive reading speed and memory: our streaming reader vs stdlib mailbox (vs Perceval).
+
+Generates mboxes of 25,000 and 100,000 messages (~2.3 KB each, a mix of plain,
+RFC 2047 and multipart messages, threads and "From " lines in bodies), then reads
+each in a fresh subprocess and reports messages per second and the peak resident
+memory the read added (ru_maxrss after minus before):
+
+* reader   — newsletter.mailarchive.read: split, parse the header block, decode
+             Subject/From/Date/Message-ID/References (what threading needs);
+* threaded — the same plus JWZ threading of every message (newsletter.threads);
+* mailbox  — stdlib ``mailbox.mbox``: full parse of each message, reading the same
+             headers;
+* perceval — GrimoireLab Perceval's MBox backend (full parse, its item dicts), only
+             with ``--perceval-python PY`` naming a Python that has ``perceval``.
+
+    .venv/bin/python bench/bench_mbox.py [--sizes 25000 100000] [--perceval-python PY]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MULTIPART = 'multipart/alternative; boundary="b"'
+
+
+def generate(path: Path, count: int) -> None:
+    """A realistic list archive: threads of 1–8 messages over a year."""
+    paragraph = (
+        "We have been looking at the blueprint and would like to offer some feedback on "
+        "the proposed layout of the drive and the keys it carries for each instance.\n"
+    )
+    with path.open("wb") as out:
+        for number in range(count):
+            thread, position = divmod(number, 6)
+            day = 1 + (number // 300) % 28
+            month = 1 + (number // 8400) % 12
+            subject = f"[dev] Topic {thread}"
+            headers = [
+                f"From user{number % 997}@example.org  Mon Jun {day:2d} 12:00:00 2011",
+                f"From: =?utf-8?q?Us=C3=A9r_{number % 997}?= <user{number % 997}@example.org>",
+                "To: dev@lists.example.org",
+                f"Date: Mon, {day} {MONTHS[month - 1]} 2011 12:{number % 60:02d}:00 +0000",
+                f"Message-ID: <{number}.bench@example.org>",
+                "Received: from mail.example.org by lists.example.org; Mon, 27 Jun 2011",
+                "Received: from client.example.org by mail.example.org; Mon, 27 Jun 2011",
+                "X-Mailman-Version: 2.1.14",
+                "List-Id: Developers <dev.lists.example.org>",
+            ]
+            if position:
+                parent = f"<{number - 1}.bench@example.org>"
+                first = f"<{number - position}.bench@example.org>"
+                headers += [
+                    f"Subject: Re: {subject}",
+                    f"In-Reply-To: {parent}",
+                    f"References: {first} {parent}",
+                ]
+            else:
+                headers.append(f"Subject: {subject}")
+            if number % 10 == 0:
+                headers += ["MIME-Version: 1.0", f"Content-Type: {MULTIPART}"]
+                body = (
+                    f'--b\nContent-Type: text/plain; charset="utf-8"\n\n{paragraph * 6}\n'
+                    f"--b\nContent-Type: text/html\n\n<p>{paragraph * 6}</p>\n--b--\n"
+                )
+            else:
+                headers.append('Content-Type: text/plain; charset="utf-8"')
+                body = "> quoted line\n" * 4 + "\nFrom what I see:\n" + paragraph * 10
+            text = "\n".join(headers) + "\n\n" + body + "-- \nsig\n\n"
+            out.write(text.encode())
+
+
+def _peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def measure(kind: str, path: str) -> dict[str, float]:
+    """Run in a subprocess: read the archive one way and report count, time, memory."""
+    import mailbox
+
+    from newsletter import mailarchive
+    from newsletter.threads import thread
+
+    if kind == "perceval":
+        from perceval.backends.core.mbox import MBox
+    before = _peak_kib()
+    started = time.perf_counter()
+    count = 0
+    if kind in {"reader", "threaded"}:
+        messages = []
+        with mailarchive.open_path(path) as stream:
+            for _, message in mailarchive.read(stream):
+                if isinstance(message, mailarchive.MailMessage):
+                    count += 1
+                    if kind == "threaded":
+                        messages.append(message)
+        if kind == "threaded":
+            thread(messages)
+    elif kind == "mailbox":
+        for message in mailbox.mbox(path, create=False):
+            _ = (message["subject"], message["from"], message["date"], message["message-id"])
+            _ = (message["references"], message["in-reply-to"])
+            count += 1
+    elif kind == "perceval":
+        with tempfile.TemporaryDirectory() as directory:
+            os.symlink(path, os.path.join(directory, "archive.mbox"))
+            count = sum(1 for _ in MBox("bench", directory).fetch())
+    seconds = time.perf_counter() - started
+    return {"messages": count, "seconds": seconds, "peak_mib": (_peak_kib() - before) / 1024}
+
+
+def run(kind: str, path: Path, python: str) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent.parent))
+    out = subprocess.run(
+        [python, str(HERE), "--measure", kind, str(path)],
+        check=True, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 100_000])
+    parser.add_argument("--perceval-python", help="a Python with perceval installed")
+    parser.add_argument("--measure", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+        return 0
+    kinds = [("reader", sys.executable), ("threaded", sys.executable),
+             ("mailbox", sys.executable)]  # fmt: skip
+    if args.perceval_python:
+        kinds.append(("perceval", args.perceval_python))
+    else:
+        print("perceval: skipped (pass --perceval-python PY naming a Python that has it)")
+    rows: list[tuple[int, float, str, dict[str, float]]] = []
+    with tempfile.TemporaryDirectory() as directory:
+        for size in args.sizes:
+            path = Path(directory) / f"{size}.mbox"
+            generate(path, size)
+            mib = path.stat().st_size / 2**20
+            for kind, python in kinds:
+                rows.append((size, mib, kind, run(kind, path, python)))
+            path.unlink()
+    print(f"\n{'messages':>9} {'MiB':>6}  {'reader':<9} {'msg/s':>8} {'peak MiB':>9}"
+          f" {'speed vs mailbox':>17} {'memory vs mailbox':>18}")  # fmt: skip
+    for size, mib, kind, result in rows:
+        base = next(r for s, _, k, r in rows if s == size and k == "mailbox")
+        rate = result["messages"] / result["seconds"]
+        base_rate = base["messages"] / base["seconds"]
+        print(
+            f"{size:>9,} {mib:>6.0f}  {kind:<9} {rate:>8,.0f} {result['peak_mib']:>9.1f}"
+            f" {rate / base_rate:>16.2f}× {result['peak_mib'] / max(base['peak_mib'], 0.1):>17.2f}×"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

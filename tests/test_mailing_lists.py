@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+import gzip
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsletter.sections.mailing_lists import hyperkitty_hash
+from ruamel.yaml import YAML
+
+from tests.conftest import EXAMPLE
+from tests.mail import mail, mbox
+from tests.servers import FeedServer, Route
+
+WEEK = "2011-W26"  # Monday June 27 – Sunday July 3, 2011 in UTC
+
+
+def at(day: int, month: int = 6, hour: int = 12) -> datetime:
+    return datetime(2011, month, day, hour, tzinfo=UTC)
+
+
+def section_toml(kind: str, url: str, archive_url: str = "", extra: str = "") -> str:
+    return f"""
+    [[section]]
+    id = "lists"
+    title = "Mailing-list highlights"
+    provider = "mailing_lists"
+    preselect = 1
+    {extra}
+
+    [[section.lists]]
+    name = "dev"
+    kind = "{kind}"
+    url = "{url}"
+    archive_url = "{archive_url}"
+    """
+
+
+def draft(cli: Any, ws: Path) -> dict[str, Any]:
+    result = cli("-C", ws, "draft", "--week", WEEK)
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = YAML(typ="safe").load((ws / "drafts" / f"{WEEK}.yaml").read_text())
+    return next(s for s in data["sections"] if s["id"] == "lists")
+
+
+def figures(ws: Path) -> dict[str, float]:
+    with sqlite3.connect(ws / ".newsletter" / "state.db") as db:
+        rows = db.execute("SELECT name, value FROM figures WHERE issue = ?", (WEEK,)).fetchall()
+    return dict(rows)
+
+
+ARCHIVE = mbox(
+    mail("[dev] Old news", "Old Timer <old@x.org>", at(1), "<old@x>"),
+    mail("[dev] Config drive", "Thorsten von Eicken <tve@x.org>", at(27), "<cd@x>",
+         "Hi all,\n\nWe have feedback on the\nconfiguration drive.\n\nSecond paragraph.\n"
+         "-- \nThorsten\n"),
+    mail("Re: [dev] Config drive", "Scott Moser <smoser@x.org>", at(27, hour=14), "<cd2@x>",
+         "> quoted\n\nAgreed.\n", reply_to="<cd@x>"),
+    mail("Re: [dev] Config drive", "=?utf-8?q?Paul_Voccio?= <pv@x.org>", at(28), "<cd3@x>",
+         reply_to="<cd2@x>"),
+    mail("Re: [dev] Config drive", "Scott M. <SMOSER@x.org>", at(28, hour=15), "<cd4@x>",
+         reply_to="<cd3@x>"),
+    mail("[dev] Lonely question", "Old Timer <old@x.org>", at(29), "<lq@x>"),
+    mail("[dev] Broken", "b@x.org", None, "<br@x>", headers="Date: not a date",
+         envelope="From b@x.org Thu Jun 31 10:00:00 2011"),
+    mail("[dev] After the week", "c@x.org", at(5, month=7), "<late@x>"),
+)  # fmt: skip
+
+
+def test_mbox_threads_ranked_with_participants_figures_and_a_skipped_message(
+    make_workspace: Any, cli: Any
+) -> None:
+    ws = make_workspace(
+        section_toml("mbox", "archives/dev.mbox", "https://lists.example.org/dev/"),
+        files={"archives/dev.mbox": ARCHIVE},
+    )
+    section = draft(cli, ws)
+    assert section["problems"] == ["dev: 1 message skipped (unparseable Date)"]
+    first, second = section["items"]
+    assert (first["title"], first["include"], second["include"]) == ("Config drive", True, False)
+    assert first["author"] == "Thorsten von Eicken"
+    assert first["url"] == "https://lists.example.org/dev/"
+    assert first["summary"] == "We have feedback on the configuration drive."
+    assert first["id"].startswith("thread-")
+    details = first["details"]
+    # Scott Moser wrote twice, under two spellings of his address: he counts once.
+    assert details["participants"] == ["Thorsten von Eicken", "Scott Moser", "Paul Voccio"]
+    assert (details["messages_in_window"], details["messages_total"]) == (4, 4)
+    assert details["started"] == "2011-06-27T12:00:00+00:00"
+    assert details["last_activity"] == "2011-06-28T15:00:00+00:00"
+    assert second["title"] == "Lonely question"
+    assert figures(ws) == {
+        "lists/dev/messages": 5,
+        "lists/dev/threads": 2,
+        "lists/dev/posters": 4,
+        "lists/dev/first_time_posters": 3,  # Old Timer posted on June 1
+    }
+    result = cli("-C", ws, "render", "--format", "txt", "--out", "-")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "started by Thorsten von Eicken; with Scott Moser and Paul Voccio; 4 messages" in text
+
+
+def test_gzipped_mbox_and_weights_that_change_the_ranking(make_workspace: Any, cli: Any) -> None:
+    busy = mail("[dev] Busy", "x@x.org", at(29), "<b0@x>") + "".join(
+        mail("Re: [dev] Busy", "x@x.org", at(29, hour=13 + i), f"<b{i + 1}@x>", reply_to="<b0@x>")
+        for i in range(9)
+    )
+    archive = gzip.compress(ARCHIVE + busy.encode())
+    firsts = []
+    for number, weights in enumerate(["", "weight_messages = 0.0"]):
+        ws = make_workspace(
+            section_toml("mbox", "dev.mbox.gz", extra=weights),
+            files={"dev.mbox.gz": archive},
+            name=f"ws{number}",
+        )
+        items = draft(cli, ws)["items"]
+        firsts.append((items[0]["title"], items[0]["details"]["messages_in_window"]))
+    # Ten messages from one poster lead by default; weighing only participants, the
+    # three-person thread does.
+    assert firsts == [("Busy", 10), ("Config drive", 4)]
+
+
+PIPERMAIL_INDEX = """<html><body><table>
+<tr><td>July 2011:</td><td><a href="2011-July/thread.html">[ Thread ]</a></td>
+<td><a href="2011-July.txt">[ Text 1 KB ]</a></td></tr>
+<tr><td>June 2011:</td><td><a href="2011-June/thread.html">[ Thread ]</a></td>
+<td><a href="2011-June.txt.gz">[ Gzip'd Text 2 KB ]</a></td></tr>
+<tr><td>May 2011:</td><td><a href="2011-May.txt.gz">[ Gzip'd Text 2 KB ]</a></td></tr>
+</table></body></html>"""
+
+
+def test_pipermail_fetches_only_the_window_months_and_joins_a_thread_across_them(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    pipermail = "From tve at x.org  Mon Jun 20 12:00:00 2011"
+    june = mbox(
+        mail("[dev] Spans months", "tve at x.org (Thorsten von Eicken)", at(20), "<s1@x>",
+             envelope=pipermail),
+        mail("Re: [dev] Spans months", "smoser at x.org (Scott Moser)", at(30), "<s2@x>",
+             reply_to="<s1@x>", envelope=pipermail),
+    )  # fmt: skip
+    july = mbox(
+        mail("Re: [dev] Spans months", "pv at x.org (Paul Voccio)", at(2, month=7), "<s3@x>",
+             reply_to="<s2@x>", envelope=pipermail)
+    )  # fmt: skip
+    index = server.add("/pipermail/dev/", PIPERMAIL_INDEX)
+    server.add("/pipermail/dev/2011-June.txt.gz", gzip.compress(june))
+    server.add("/pipermail/dev/2011-July.txt", Route(july))
+    server.add("/pipermail/dev/2011-May.txt.gz", Route(b"", status=500))
+    ws = make_workspace(section_toml("pipermail", index))
+    section = draft(cli, ws)
+    assert section["problems"] == []
+    (item,) = section["items"]
+    assert item["url"] == index + "2011-June/thread.html"
+    assert item["author"] == "Thorsten von Eicken"
+    details = item["details"]
+    assert details["participants"] == ["Thorsten von Eicken", "Scott Moser", "Paul Voccio"]
+    assert (details["messages_in_window"], details["messages_total"]) == (2, 3)
+    fetched = [path for _, path, _ in server.requests]
+    assert "/pipermail/dev/2011-May.txt.gz" not in fetched
+    assert figures(ws)["lists/dev/first_time_posters"] == 2  # Thorsten posted in June 20
+
+
+def test_hyperkitty_export_for_the_window_and_thread_links(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    list_url = server.url("/hyperkitty/list/dev@lists.example.org/")
+    server.add(
+        "/hyperkitty/list/dev@lists.example.org/export/dev.mbox.gz",
+        Route(gzip.compress(ARCHIVE), headers={"Content-Type": "application/gzip"}),
+    )
+    ws = make_workspace(section_toml("hyperkitty", list_url))
+    items = draft(cli, ws)["items"]
+    assert items[0]["url"] == f"{list_url}thread/{hyperkitty_hash('<cd@x>')}/"
+    (query,) = [path.split("?")[1] for _, path, _ in server.requests if "export" in path]
+    assert query == "start=2011-06-26&end=2011-07-05"
+
+
+def test_a_failing_archive_is_a_problem_on_the_section(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    url = server.add("/pipermail/dev/", Route(b"", status=503))
+    section = draft(cli, make_workspace(section_toml("pipermail", url)))
+    assert section["items"] == []
+    assert len(section["problems"]) == 1 and section["problems"][0].startswith(f"dev ({url})")
+
+
+def test_the_config_shape_rejects_an_unknown_kind(make_workspace: Any, cli: Any) -> None:
+    ws = make_workspace(section_toml("nntp", "x"))
+    result = cli("-C", ws, "draft", "--week", WEEK)
+    assert result.exit_code != 0
+    assert "lists.0.kind" in result.output
+
+
+def test_the_example_archive_matches_its_generator(monkeypatch: Any) -> None:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("make_mbox", EXAMPLE / "make_mbox.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "make_mbox", module)  # dataclasses look it up
+    spec.loader.exec_module(module)
+    assert module.render() == (EXAMPLE / "archives" / "openstack.mbox").read_bytes()
+
+
+def test_the_example_week_rebuilds_the_2011_threads(cli: Any, tmp_path: Path) -> None:
+    import shutil
+
+    ws = tmp_path / "openstack"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns(".newsletter", "out", "drafts"))
+    section = draft(cli, ws)
+    included = {i["title"]: i for i in section["items"] if i["include"]}
+    assert len(included) == 5
+    drive = included["Feedback on Portable Configuration Drive Blueprint"]["details"]
+    assert drive["participants"] == [
+        "Thorsten von Eicken", "Scott Moser", "Paul Voccio", "Vish Ishaya"
+    ]  # fmt: skip
+    swift = included["Swift+Keystone error"]["details"]
+    assert swift["participants"] == ["Tres Henry", "Jesse Andrews", "Todd Wiley"]
+    # Tres's last reply lost its In-Reply-To; the subject brings it back to the thread.
+    assert swift["messages_in_window"] == 4
