@@ -191,3 +191,14 @@ def main() -> None:
         app()
     except SystemExit as done:
         sys.exit(done.code)
+
+
+@app.command()
+def check(ctx: typer.Context) -> None:
+    """Validate newsletter.toml and probe every source: status, time, size, last modified.
+
+    Exits 3 if the config is invalid, 4 if a source did not answer.
+    """
+    from .commands.check import run
+
+    _run(ctx, run)
