@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -260,7 +259,7 @@ def write_draft(workspace: Path, gathered: Draft) -> tuple[Path, str]:
         validate_node(node, str(path))  # never merge into a draft we cannot read
         base = load_snapshot(workspace, gathered.issue)
         merge(node, base, gathered)
-        shutil.copy2(path, path.with_name(path.name + ".bak"))
+        write_atomic(path.with_name(path.name + ".bak"), path.read_bytes())
         action = "updated"
     else:
         node = draft_node(gathered, relative)
