@@ -71,6 +71,11 @@ def main_options(
     ctx.obj = Globals(workspace=workspace, quiet=quiet, traceback=traceback)
 
 
+DraftArgument = Annotated[
+    Path | None, typer.Argument(metavar="[DRAFT]", help="Draft YAML. Default: the newest.")
+]
+
+
 @app.command()
 def init(
     ctx: typer.Context,
@@ -117,30 +122,14 @@ def draft(
 
 
 @app.command()
-def render(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="Draft YAML to render. Default: the newest."),
-    ] = None,
-    formats: Annotated[
-        list[OutputFormat] | None,
-        typer.Option("--format", "-f", help="Output format; repeat for several. Default: all."),
-    ] = None,
-    out: Annotated[
-        str | None,
-        typer.Option(
-            "--out",
-            "-o",
-            help="Output file, directory, or '-' for stdout (one format). Default: out/.",
-        ),
-    ] = None,
-) -> None:
-    """Render a draft's included items as email HTML, Markdown and plain text."""
-    from .commands.render import run
+def check(ctx: typer.Context) -> None:
+    """Validate newsletter.toml and probe every source: status, time, size, last modified.
 
-    chosen = [str(fmt) for fmt in formats] if formats else ["html", "md", "txt"]
-    _run(ctx, run, draft_file=draft_file, formats=chosen, out=out)
+    Exits 3 if the config is invalid, 4 if a source did not answer.
+    """
+    from .commands.check import run
+
+    _run(ctx, run)
 
 
 @app.command()
@@ -149,120 +138,6 @@ def providers(ctx: typer.Context) -> None:
     from .commands.providers import run
 
     _run(ctx, run)
-
-
-def _date(value: str | None, flag: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date like 2026-11-16", param_hint=flag
-        ) from None
-
-
-def _run(ctx: typer.Context, command: object, **kwargs: object) -> None:
-    """Call a command, turning the errors we raise on purpose into messages and exit codes."""
-    from .console import exit_status_for, make_console, show_error
-    from .errors import NewsletterError
-
-    options: Globals = ctx.obj
-    console = make_console(quiet=False)
-    try:
-        status = command(options, **kwargs)  # type: ignore[operator]
-    except NewsletterError as error:
-        if options.traceback:
-            raise
-        show_error(console, error)
-        _exit(exit_status_for(error))
-    except KeyboardInterrupt:
-        console.print("Interrupted.")
-        _exit(ExitStatus.ERROR)
-    _exit(ExitStatus(status or ExitStatus.OK))
-
-
-def _exit(status: ExitStatus) -> NoReturn:
-    raise typer.Exit(int(status))
-
-
-def main() -> None:
-    try:
-        app()
-    except SystemExit as done:
-        sys.exit(done.code)
-
-
-@app.command()
-def publish(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="Draft YAML to publish. Default: the newest."),
-    ] = None,
-    site: Annotated[
-        Path | None, typer.Option(help="Archive directory. Default: site/ in the workspace.")
-    ] = None,
-    mark: Annotated[
-        bool,
-        typer.Option(
-            "--mark", help="Also record the included items as published so they never repeat."
-        ),
-    ] = False,
-) -> None:
-    """Add an issue to the static web archive: site/<issue>/, an index and an Atom feed.
-
-    Serve site/ at [newsletter] url: the emails' "view in browser" links point there.
-    `send` marks an issue published by itself; use --mark for an issue you publish
-    another way, so later drafts leave its items out.
-    """
-    from .commands.publish import run
-
-    _run(ctx, run, draft_file=draft_file, site=site, mark=mark)
-
-
-@app.command()
-def lint(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="Draft YAML to check. Default: the newest."),
-    ] = None,
-    links: Annotated[
-        bool, typer.Option(help="Check that every link answers (HEAD, then GET).")
-    ] = True,
-    strict: Annotated[bool, typer.Option(help="Exit with status 9 on warnings too.")] = False,
-) -> None:
-    """Check a draft before sending: dead links, tracking parameters, empty sections,
-    an email over Gmail's 102 KB clip. Exits with status 9 on errors."""
-    from .commands.lint import run
-
-    _run(ctx, run, draft_file=draft_file, links=links, strict=strict)
-
-
-@app.command()
-def preview(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="Draft YAML to preview. Default: the newest."),
-    ] = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 8025,
-    open_browser: Annotated[
-        bool, typer.Option("--open/--no-open", help="Open the preview in a web browser.")
-    ] = True,
-) -> None:
-    """Serve the email, Markdown and text of a draft on 127.0.0.1, reloading as you edit."""
-    from .commands.preview import run
-
-    _run(ctx, run, draft_file=draft_file, port=port, open_browser=open_browser)
-
-
-# ---------------------------------------------------------------- the editor's step
-
-DraftArgument = Annotated[
-    Path | None, typer.Argument(metavar="[DRAFT]", help="Draft YAML. Default: the newest.")
-]
 
 
 @app.command()
@@ -305,6 +180,98 @@ def approve(
     from .commands.approve import run
 
     _run(ctx, run, draft_file=draft_file, by=by)
+
+
+@app.command()
+def render(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to render. Default: the newest."),
+    ] = None,
+    formats: Annotated[
+        list[OutputFormat] | None,
+        typer.Option("--format", "-f", help="Output format; repeat for several. Default: all."),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file, directory, or '-' for stdout (one format). Default: out/.",
+        ),
+    ] = None,
+) -> None:
+    """Render a draft's included items as email HTML, Markdown and plain text."""
+    from .commands.render import run
+
+    chosen = [str(fmt) for fmt in formats] if formats else ["html", "md", "txt"]
+    _run(ctx, run, draft_file=draft_file, formats=chosen, out=out)
+
+
+@app.command()
+def preview(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to preview. Default: the newest."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 8025,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the preview in a web browser.")
+    ] = True,
+) -> None:
+    """Serve the email, Markdown and text of a draft on 127.0.0.1, reloading as you edit."""
+    from .commands.preview import run
+
+    _run(ctx, run, draft_file=draft_file, port=port, open_browser=open_browser)
+
+
+@app.command()
+def lint(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to check. Default: the newest."),
+    ] = None,
+    links: Annotated[
+        bool, typer.Option(help="Check that every link answers (HEAD, then GET).")
+    ] = True,
+    strict: Annotated[bool, typer.Option(help="Exit with status 9 on warnings too.")] = False,
+) -> None:
+    """Check a draft before sending: dead links, tracking parameters, empty sections,
+    an email over Gmail's 102 KB clip. Exits with status 9 on errors."""
+    from .commands.lint import run
+
+    _run(ctx, run, draft_file=draft_file, links=links, strict=strict)
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    draft_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DRAFT]", help="Draft YAML to publish. Default: the newest."),
+    ] = None,
+    site: Annotated[
+        Path | None, typer.Option(help="Archive directory. Default: site/ in the workspace.")
+    ] = None,
+    mark: Annotated[
+        bool,
+        typer.Option(
+            "--mark", help="Also record the included items as published so they never repeat."
+        ),
+    ] = False,
+) -> None:
+    """Add an issue to the static web archive: site/<issue>/, an index and an Atom feed.
+
+    Serve site/ at [newsletter] url: the emails' "view in browser" links point there.
+    `send` marks an issue published by itself; use --mark for an issue you publish
+    another way, so later drafts leave its items out.
+    """
+    from .commands.publish import run
+
+    _run(ctx, run, draft_file=draft_file, site=site, mark=mark)
 
 
 @app.command()
@@ -368,3 +335,45 @@ def log(
     from .commands.log import run
 
     _run(ctx, run, issue=issue)
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date like 2026-11-16", param_hint=flag
+        ) from None
+
+
+def _run(ctx: typer.Context, command: object, **kwargs: object) -> None:
+    """Call a command, turning the errors we raise on purpose into messages and exit codes."""
+    from .console import exit_status_for, make_console, show_error
+    from .errors import NewsletterError
+
+    options: Globals = ctx.obj
+    console = make_console(quiet=False)
+    try:
+        status = command(options, **kwargs)  # type: ignore[operator]
+    except NewsletterError as error:
+        if options.traceback:
+            raise
+        show_error(console, error)
+        _exit(exit_status_for(error))
+    except KeyboardInterrupt:
+        console.print("Interrupted.")
+        _exit(ExitStatus.ERROR)
+    _exit(ExitStatus(status or ExitStatus.OK))
+
+
+def _exit(status: ExitStatus) -> NoReturn:
+    raise typer.Exit(int(status))
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit as done:
+        sys.exit(done.code)

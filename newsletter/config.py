@@ -67,6 +67,13 @@ class HttpSettings(_Strict):
     max_mb: float = Field(20.0, gt=0, description="largest source body, decoded")
     max_redirects: int = Field(5, ge=0)
     connections: int = Field(20, ge=1)
+    connections_per_host: int = Field(6, ge=1)
+    retries: int = Field(2, ge=0, description="retries of a 429/502/503/504 answer")
+    retry_wait: float = Field(30.0, ge=0, description="most seconds waited for retries")
+    cache: bool = Field(True, description="revalidate with ETag/Last-Modified")
+    paths_outside_workspace: bool = Field(
+        False, description="allow local sources outside the workspace"
+    )
 
 
 class RenderOptions(_Strict):

@@ -33,6 +33,8 @@ def make_console(stderr: bool = True, quiet: bool = False) -> Console:
         highlight=False,
         quiet=quiet,
         width=None if interactive else 120,
+        # A log line stays one line in cron mail and journald, however long.
+        soft_wrap=not interactive,
     )
 
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
@@ -56,6 +55,18 @@ class _Constructor(RoundTripConstructor):
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def _refuse_tag(constructor: Any, suffix: str, node: Any) -> Any:
+    raise ConstructorError(
+        None, None, f"the tag {node.tag} is not allowed in a draft (it is never run)",
+        node.start_mark,
+    )  # fmt: skip
+
+
+# Python object tags (and any local tag) are errors, never constructed, never executed.
+_Constructor.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
+_Constructor.add_multi_constructor("!", _refuse_tag)
 
 
 def _yaml() -> YAML:
@@ -204,7 +215,26 @@ def to_plain(node: Any) -> Any:
     return node
 
 
+def _type_traps(node: CommentedMap) -> list[str]:
+    """``include: no`` is the string "no" in YAML 1.2: say so rather than guess."""
+    problems = []
+    sections = node.get("sections")
+    for s_index, section in enumerate(sections if isinstance(sections, CommentedSeq) else []):
+        items = section.get("items") if isinstance(section, CommentedMap) else None
+        for i_index, item in enumerate(items if isinstance(items, CommentedSeq) else []):
+            if isinstance(item, CommentedMap) and isinstance(item.get("include"), str):
+                line, column = item.lc.value("include")
+                problems.append(
+                    f"line {line + 1}, column {column + 1}: sections[{s_index}].items[{i_index}]"
+                    f".include: write true or false, not {item['include']!r}"
+                )
+    return problems
+
+
 def validate_node(node: CommentedMap, where: str) -> Draft:
+    traps = _type_traps(node)
+    if traps:
+        raise DraftError(where, traps)
     data = to_plain(node)
     try:
         return Draft.model_validate(data)
@@ -275,7 +305,7 @@ def write_draft(workspace: Path, gathered: Draft) -> tuple[Path, str]:
         validate_node(node, str(path))  # never merge into a draft we cannot read
         base = load_snapshot(workspace, gathered.issue)
         merge(node, base, gathered)
-        shutil.copy2(path, path.with_name(path.name + ".bak"))
+        write_atomic(path.with_name(path.name + ".bak"), path.read_bytes())
         action = "updated"
     else:
         node = draft_node(gathered, relative)

@@ -24,10 +24,11 @@ from typing import Protocol
 
 from .config import Config, SectionConfig
 from .featured import featured_keys
-from .http import Fetcher, Limits
+from .http import Fetcher, FetchListener, Limits
+from .httpcache import CACHE_DIR
 from .model import Draft, Item, Section, Window
 from .providers import GatherContext, ProviderRegistry
-from .state import History, StateStore
+from .state import STATE_DIR, History, StateStore
 from .window import issue_name
 
 
@@ -70,7 +71,17 @@ def limits_for(config: Config) -> Limits:
         max_bytes=int(http.max_mb * 1024 * 1024),
         max_redirects=http.max_redirects,
         connections=http.connections,
+        connections_per_host=http.connections_per_host,
+        retries=http.retries,
+        retry_wait=http.retry_wait,
+        paths_outside_workspace=http.paths_outside_workspace,
     )
+
+
+def fetcher_for(config: Config, listener: FetchListener | None = None) -> Fetcher:
+    """The workspace's Fetcher: its [http] limits and its validator cache."""
+    cache = config.workspace / STATE_DIR / CACHE_DIR if config.http.cache else None
+    return Fetcher(config.workspace, limits_for(config), listener=listener, cache_dir=cache)
 
 
 async def gather(
@@ -84,9 +95,7 @@ async def gather(
     reporter = reporter or SilentReporter()
     issue = issue_name(window)
     started = time.perf_counter()
-    fetcher = fetcher or Fetcher(
-        config.workspace, limits_for(config), listener=reporter.source_done
-    )
+    fetcher = fetcher or fetcher_for(config, reporter.source_done)
     async with fetcher:
         contexts = [
             GatherContext(

@@ -1,17 +1,38 @@
 """The one place where sources are read: http(s) URLs and workspace-relative paths.
 
-httpx has inactivity timeouts but no total deadline and no cap on the body, so the
-response is streamed and both are enforced here, on the *decoded* size (a gzip bomb
-stops at the cap). Redirects are followed by hand so each hop can be checked: only
-http/https, never from https down to http, at most ``max_redirects``.
+The rules every provider gets by reading through ``ctx.fetch`` (and must not work
+around with its own client):
+
+* **Deadline.** httpx has inactivity timeouts but no total deadline, so each source
+  gets ``deadline`` seconds for everything: redirects, retries, waiting and the body.
+* **Size.** The body is streamed and cut at ``max_bytes`` of *decoded* data, so a
+  gzip bomb stops at the cap, not at the end of the bomb.
+* **Redirects** are followed by hand so each hop is checked: only http/https, never
+  from https down to http, at most ``max_redirects``, and never from a public host to
+  a private, loopback or link-local address (a feed on the internet must not make us
+  read the intranet or a cloud metadata service). A source configured on a private
+  address may redirect within it (the tests serve from 127.0.0.1).
+* **Retries.** 429, 502, 503 and 504 are retried ``retries`` times with exponential
+  backoff, honouring ``Retry-After``; the waits together never exceed ``retry_wait``
+  seconds nor the deadline — a server asking for longer is a problem, not a hang.
+* **Revalidation.** With a cache directory, the ``ETag``/``Last-Modified`` of the last
+  answer are sent back and a 304 returns the stored body (``Fetched.from_cache``).
+* **Per-host concurrency** is at most ``connections_per_host`` requests at a time.
+* **Local paths** are relative to the workspace and must stay inside it (``..``,
+  absolute paths and symlinks out are refused) unless ``paths_outside_workspace``;
+  only regular files are read, never devices or pipes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -19,6 +40,7 @@ import httpx
 
 from . import __version__
 from .errors import SourceError
+from .httpcache import CachedResponse, ValidatorCache
 
 USER_AGENT = f"newsletter/{__version__} (+https://pypi.org/project/newsletter/)"
 
@@ -34,6 +56,15 @@ class Limits:
     max_redirects: int = 5
     connections: int = 20
     connections_per_host: int = 6
+    retries: int = 2
+    retry_wait: float = 30.0
+    """Most seconds spent waiting between retries of one source."""
+    backoff: float = 1.0
+    """First wait when the server gives no Retry-After; doubles on each retry."""
+    paths_outside_workspace: bool = False
+
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -46,6 +77,9 @@ class Fetched:
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     elapsed: float = 0.0
+    status: int = 200
+    """The final HTTP status (304 when revalidated from the cache); 0 for a file."""
+    from_cache: bool = False
 
 
 FetchListener = Callable[[str, str, float, int, str | None], None]
@@ -65,13 +99,16 @@ class Fetcher:
         limits: Limits | None = None,
         client: httpx.AsyncClient | None = None,
         listener: FetchListener | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.workspace = workspace.resolve()
         self.limits = limits or Limits()
         self.listener = listener
+        self.cache = ValidatorCache(cache_dir) if cache_dir is not None else None
         self._client = client
         self._own_client = client is None
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._private: dict[str, bool] = {}
 
     async def __aenter__(self) -> Fetcher:
         if self._client is None:
@@ -119,7 +156,15 @@ class Fetcher:
         if "://" in source:
             scheme = source.split("://", 1)[0]
             raise SourceError(source, f"unsupported scheme {scheme!r}: use http(s) or a path")
-        path = (self.workspace / source).expanduser()
+        path = (self.workspace / source).resolve()
+        if not (self.limits.paths_outside_workspace or path.is_relative_to(self.workspace)):
+            raise SourceError(
+                source,
+                "path outside the workspace refused "
+                "(set [http] paths_outside_workspace = true to allow it)",
+            )
+        if path.exists() and not path.is_file():
+            raise SourceError(source, "not a regular file")
         try:
             with path.open("rb") as handle:
                 content = handle.read(self.limits.max_bytes + 1)
@@ -127,7 +172,8 @@ class Fetcher:
             raise SourceError(source, error.strerror or str(error)) from None
         if len(content) > self.limits.max_bytes:
             raise SourceError(source, f"larger than the {_mib(self.limits.max_bytes)} cap")
-        return Fetched(source, path.as_uri(), content, elapsed=time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        return Fetched(source, path.as_uri(), content, elapsed=elapsed, status=0)
 
     async def _fetch_url(self, source: str, started: float, headers: Mapping[str, str]) -> Fetched:
         try:
@@ -150,35 +196,76 @@ class Fetcher:
 
     async def _follow(self, source: str, started: float, headers: Mapping[str, str]) -> Fetched:
         assert self._client is not None, "use Fetcher as an async context manager"
-        url = source
-        for _hop in range(self.limits.max_redirects + 1):
+        cached = self.cache.lookup(source, headers) if self.cache else None
+        url, hops, attempt, waited = source, 0, 0, 0.0
+        while True:
+            wait = 0.0
+            request_headers = {**(cached.conditional_headers() if cached else {}), **headers}
             async with (
                 self._host_slot(url),
-                self._client.stream("GET", url, headers=dict(headers)) as response,
+                self._client.stream("GET", url, headers=request_headers) as response,
             ):
+                if response.status_code == 304 and cached is not None:
+                    return self._from_cache(source, cached, started)
                 if response.is_redirect:
-                    url = self._next_hop(source, url, response.headers.get("location", ""))
+                    hops += 1
+                    if hops > self.limits.max_redirects:
+                        break
+                    url = await self._next_hop(source, url, response.headers.get("location", ""))
                     continue
-                if response.status_code >= 400:
-                    reason = response.reason_phrase or ""
-                    raise SourceError(
+                if response.status_code in RETRY_STATUSES and attempt < self.limits.retries:
+                    wait = self._retry_wait(source, response, attempt, waited, started)
+                elif response.status_code >= 400:
+                    raise _status_error(source, response)
+                else:
+                    content = await self._read_capped(source, response)
+                    if self.cache is not None:
+                        self.cache.store(source, headers, str(response.url), response.headers,
+                                         content)  # fmt: skip
+                    return Fetched(
                         source,
-                        f"HTTP {response.status_code} {reason}".strip(),
-                        status=response.status_code,
-                        headers=dict(response.headers),
+                        str(response.url),
+                        content,
+                        response.headers.get("content-type", ""),
+                        dict(response.headers),
+                        time.perf_counter() - started,
+                        response.status_code,
                     )
-                content = await self._read_capped(source, response)
-                return Fetched(
-                    source,
-                    str(response.url),
-                    content,
-                    response.headers.get("content-type", ""),
-                    dict(response.headers),
-                    time.perf_counter() - started,
-                )
+            # Wait outside the host slot so other sources on that host go on meanwhile.
+            await asyncio.sleep(wait)
+            waited += wait
+            attempt += 1
         raise SourceError(source, f"more than {self.limits.max_redirects} redirects")
 
-    def _next_hop(self, source: str, current: str, location: str) -> str:
+    def _from_cache(self, source: str, cached: CachedResponse, started: float) -> Fetched:
+        return Fetched(
+            source,
+            cached.url,
+            cached.content,
+            cached.content_type,
+            dict(cached.headers),
+            time.perf_counter() - started,
+            304,
+            from_cache=True,
+        )
+
+    def _retry_wait(
+        self, source: str, response: httpx.Response, attempt: int, waited: float, started: float
+    ) -> float:
+        """Seconds to wait before retrying, or a SourceError if that is too long."""
+        asked = _retry_after(response.headers.get("retry-after", ""))
+        wait = asked if asked is not None else self.limits.backoff * 2**attempt
+        left = min(
+            self.limits.retry_wait - waited,
+            self.limits.deadline - (time.perf_counter() - started) - 0.1,
+        )
+        if wait > left:
+            raise _status_error(
+                source, response, f" (asked to retry in {wait:g} s: beyond the retry budget)"
+            )
+        return wait
+
+    async def _next_hop(self, source: str, current: str, location: str) -> str:
         if not location:
             raise SourceError(source, "redirect without a Location header")
         target = urljoin(current, location)
@@ -187,7 +274,20 @@ class Fetcher:
             raise SourceError(source, f"redirect to a {scheme!r} URL refused")
         if urlsplit(current).scheme == "https" and scheme == "http":
             raise SourceError(source, f"redirect from https down to http refused ({target})")
+        if not await self._is_private(source) and await self._is_private(target):
+            raise SourceError(
+                source, f"redirect from a public host to a private address refused ({target})"
+            )
         return target
+
+    async def _is_private(self, url: str) -> bool:
+        """Whether ``url``'s host is (or resolves to) a non-global address.
+
+        A name that does not resolve counts as public: connecting to it fails anyway."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self._private:
+            self._private[host] = await _resolves_private(host)
+        return self._private[host]
 
     async def _read_capped(self, source: str, response: httpx.Response) -> bytes:
         cap = self.limits.max_bytes
@@ -206,6 +306,41 @@ class Fetcher:
                 raise SourceError(source, f"larger than the {_mib(cap)} cap")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+async def _resolves_private(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    return any(not ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in infos)
+
+
+def _retry_after(value: str) -> float | None:
+    """Seconds asked by a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _status_error(source: str, response: httpx.Response, more: str = "") -> SourceError:
+    reason = f"HTTP {response.status_code} {response.reason_phrase or ''}".strip() + more
+    return SourceError(source, reason, status=response.status_code, headers=dict(response.headers))
 
 
 def _mib(size: int) -> str:

@@ -21,7 +21,24 @@ The contract, in full:
   ``ctx.problem(source, why)`` and carry on with the others. Figures worth comparing
   week over week go to ``ctx.record_figure(name, value)``; earlier issues' figures and
   featured items are in ``ctx.history``. An exception escaping
-  ``gather`` becomes a problem on the section; it never stops the run.
+  ``gather`` becomes a problem on the section; it never stops the run;
+* ``def sources(self, options) -> list[str]`` (optional) — the URLs and paths the
+  section reads, probed by ``newsletter check``. The default is none.
+
+The rules for reading untrusted sources (see the README, "Running unattended"):
+
+* fetch only through ``ctx.fetch`` — it holds the deadline, size cap, retries,
+  revalidation cache, redirect and path rules (:mod:`newsletter.http`);
+* parse the fetched *bytes*, never a ``str`` a parser could take for a path or URL;
+  XML goes through :func:`newsletter.xmlsafe.defuse` first (no DOCTYPE entities,
+  author-like fields capped before feedparser's quadratic regex);
+* cap every field (:data:`newsletter.sanitize.MAX_FIELD`) before any regex, and bound
+  every loop driven by the data (recurrences, thread depth, header counts);
+* wrap the parsing of each source so any exception (``RecursionError`` included)
+  becomes ``ctx.problem(source, why)`` for that source alone;
+* HTML goes through :func:`newsletter.sanitize.html_to_markdown`, titles and names
+  through :func:`newsletter.sanitize.plain_text`; templates escape them in every
+  format, so text that looks like MJML or Jinja stays text.
 
 Providers never print, never exit and never touch another section.
 """
@@ -94,6 +111,10 @@ class SectionProvider(ABC):
     @abstractmethod
     async def gather(self, options: Any, ctx: GatherContext) -> list[Item]:
         """Return this section's items for ``ctx.window``."""
+
+    def sources(self, options: Any) -> list[str]:
+        """The URLs and workspace paths this section reads, for ``newsletter check``."""
+        return []
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from html.parser import HTMLParser
 
 import nh3
-from markdownify import markdownify
+from markdownify import MarkdownConverter
 
 ALLOWED_TAGS = frozenset(
     {"a", "p", "br", "em", "strong", "b", "i", "code", "pre", "ul", "ol", "li",
@@ -110,13 +110,21 @@ def truncate_html(fragment: str, words: int) -> str:
     return parser.result()
 
 
+class _Converter(MarkdownConverter):
+    def escape(self, text: str, parent_tags: set[str]) -> str:
+        # Text that looks like a tag (``&lt;mj-include …&gt;`` in the feed) must stay
+        # text for a Markdown reader too, not become raw HTML.
+        escaped = super().escape(text, parent_tags)  # type: ignore[misc]
+        return str(escaped).replace("<", "\\<")
+
+
 def html_to_markdown(fragment: str, words: int | None = None) -> str:
     """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown."""
     cleaned = clean_html(_CONTROL.sub("", fragment))
     if words is not None:
         cleaned = truncate_html(cleaned, words)
-    markdown = markdownify(
-        cleaned, heading_style="ATX", bullets="-", strip=["img"], escape_misc=False
-    )
+    markdown = _Converter(
+        heading_style="ATX", bullets="-", strip=["img"], escape_misc=False
+    ).convert(cleaned)
     markdown = re.sub(r"\n{3,}", "\n\n", markdown)
     return "\n".join(line.rstrip() for line in markdown.strip().splitlines())

@@ -12,10 +12,12 @@ import feedparser
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from newsletter.errors import SourceError
-from newsletter.model import Item
+from newsletter.http import Fetched
+from newsletter.model import Item, Window
 from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
 from newsletter.sanitize import MAX_FIELD, html_to_markdown, plain_text
 from newsletter.urls import canonical_url, clean_url
+from newsletter.xmlsafe import UnsafeXML, defuse
 
 
 class Feed(BaseModel):
@@ -70,16 +72,29 @@ class BlogsProvider(SectionProvider):
         )
         return newest_first[: options.limit] if options.limit else newest_first
 
+    def sources(self, options: BlogsOptions) -> list[str]:
+        return [feed.url for feed in options.feed_list()]
+
     async def _read_feed(self, feed: Feed, options: BlogsOptions, ctx: GatherContext) -> list[Item]:
         try:
             fetched = await ctx.fetch(feed.url)
         except SourceError as error:
             ctx.problem(feed.url, error.reason)
             return []
+        try:
+            return await asyncio.to_thread(self._parse, fetched, feed, options, ctx.window)
+        except (UnsafeXML, _NotAFeed) as error:
+            ctx.problem(feed.url, str(error))
+        except Exception as error:  # RecursionError included: this feed only
+            ctx.problem(feed.url, f"could not parse the feed: {type(error).__name__}: {error}")
+        return []
+
+    def _parse(
+        self, fetched: Fetched, feed: Feed, options: BlogsOptions, window: Window
+    ) -> list[Item]:
         # Bytes, never a str: feedparser would treat a string as a path or URL to open.
-        parsed = await asyncio.to_thread(
-            feedparser.parse,
-            fetched.content,
+        parsed = feedparser.parse(
+            defuse(fetched.content),
             response_headers={
                 "content-location": fetched.url,
                 "content-type": fetched.content_type or "application/xml",
@@ -87,17 +102,20 @@ class BlogsProvider(SectionProvider):
         )
         if parsed.get("bozo") and not parsed.entries:
             reason = parsed.get("bozo_exception") or "not an RSS or Atom feed"
-            ctx.problem(feed.url, f"could not parse the feed: {reason}")
-            return []
+            raise _NotAFeed(f"could not parse the feed: {reason}")
         feed_title = plain_text(parsed.feed.get("title", "")) or feed.url
         source = feed.name or feed_title
         feed_author = _author(parsed.feed)
         items = []
         for entry in parsed.entries:
             item = _item(entry, source, feed_author, options)
-            if item is not None and item.published in ctx.window and _wanted(entry, item, options):
+            if item is not None and item.published in window and _wanted(entry, item, options):
                 items.append(item)
         return items
+
+
+class _NotAFeed(ValueError):
+    pass
 
 
 def _item(entry: Any, source: str, feed_author: str, options: BlogsOptions) -> Item | None:

@@ -19,6 +19,10 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     gzip: bool = False
+    etag: str = ""
+    """When set, sent as ETag; a request with a matching If-None-Match gets a 304."""
+    then: Route | None = None
+    """When set, this route answers once and ``then`` answers from the next request on."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -35,14 +39,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, send_body: bool) -> None:
         self.server.requests.append((self.command, self.path, dict(self.headers)))
-        route = self.server.routes.get(self.path.split("?")[0])
+        path = self.path.split("?")[0]
+        route = self.server.routes.get(path)
         if route is None:
             self.send_error(404)
+            return
+        if route.then is not None:
+            self.server.routes[path] = route.then
+        if route.etag and self.headers.get("If-None-Match") == route.etag:
+            self.send_response(304)
+            self.send_header("ETag", route.etag)
+            self.end_headers()
             return
         if route.delay:
             time.sleep(route.delay)
         try:
             self.send_response(route.status)
+            if route.etag:
+                self.send_header("ETag", route.etag)
             for name, value in route.headers.items():
                 self.send_header(name, value)
             if callable(route.body):
@@ -71,7 +85,10 @@ class FeedServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
+        # A short poll interval: shutdown() waits for it, once per test.
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base(self) -> str:

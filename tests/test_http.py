@@ -1,0 +1,211 @@
+"""The Fetcher's discipline: retries, revalidation, redirects, paths, per-host limits."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from newsletter.errors import SourceError
+from newsletter.http import Fetched, Fetcher, Limits
+from tests.servers import FeedServer, Route
+
+PUBLIC = "93.184.216.34"  # a global address; the test transport sends it to our server
+
+
+def fetch(
+    workspace: Path, source: str, client: httpx.AsyncClient | None = None, **limits: Any
+) -> Fetched:
+    async def go() -> Fetched:
+        async with Fetcher(
+            workspace, Limits(**limits), client=client, cache_dir=workspace / "cache"
+        ) as fetcher:
+            return await fetcher.fetch(source)
+
+    return asyncio.run(go())
+
+
+def failure(workspace: Path, source: str, **kwargs: Any) -> str:
+    with pytest.raises(SourceError) as caught:
+        fetch(workspace, source, **kwargs)
+    return caught.value.reason
+
+
+def test_a_503_is_retried_after_the_servers_retry_after(server: FeedServer, tmp_path: Path) -> None:
+    url = server.add(
+        "/feed", Route(status=503, headers={"Retry-After": "0"}, then=Route(b"<rss/>"))
+    )
+    assert fetch(tmp_path, url).content == b"<rss/>"
+    assert len(server.requests) == 2
+
+
+def test_a_retry_after_beyond_the_budget_fails_at_once(server: FeedServer, tmp_path: Path) -> None:
+    url = server.add(
+        "/feed", Route(status=429, headers={"Retry-After": "120"}, then=Route(b"<rss/>"))
+    )
+    reason = failure(tmp_path, url, retry_wait=30)
+    assert reason.startswith("HTTP 429")
+    assert "retry in 120 s" in reason
+    assert len(server.requests) == 1
+
+
+def test_retries_are_bounded(server: FeedServer, tmp_path: Path) -> None:
+    url = server.add("/feed", Route(status=502))
+    assert failure(tmp_path, url, retries=2, backoff=0.01).startswith("HTTP 502")
+    assert len(server.requests) == 3
+
+
+def test_a_404_is_not_retried(server: FeedServer, tmp_path: Path) -> None:
+    url = server.add("/feed", Route(status=404))
+    assert failure(tmp_path, url, backoff=0.01).startswith("HTTP 404")
+    assert len(server.requests) == 1
+
+
+def test_an_unchanged_feed_costs_a_304(server: FeedServer, tmp_path: Path) -> None:
+    url = server.add("/feed", Route(b"<rss>one</rss>", etag='"v1"'))
+    first = fetch(tmp_path, url)
+    second = fetch(tmp_path, url)
+    assert (first.status, first.from_cache) == (200, False)
+    assert (second.status, second.from_cache, second.content) == (304, True, b"<rss>one</rss>")
+    assert server.requests[1][2].get("If-None-Match") == '"v1"'
+
+
+def test_last_modified_is_sent_back(server: FeedServer, tmp_path: Path) -> None:
+    stamp = "Wed, 18 Nov 2026 10:00:00 GMT"
+    url = server.add("/feed", Route(b"<rss/>", headers={"Last-Modified": stamp}))
+    fetch(tmp_path, url)
+    fetch(tmp_path, url)
+    assert server.requests[1][2].get("If-Modified-Since") == stamp
+
+
+def test_a_corrupt_cache_entry_is_ignored(server: FeedServer, tmp_path: Path) -> None:
+    url = server.add("/feed", Route(b"<rss>one</rss>", etag='"v1"'))
+    fetch(tmp_path, url)
+    for body in (tmp_path / "cache").glob("*.body"):
+        body.write_bytes(b"half a bo")
+    again = fetch(tmp_path, url)
+    assert (again.status, again.content) == (200, b"<rss>one</rss>")
+    assert "If-None-Match" not in server.requests[1][2]
+
+
+class _Reroute(httpx.AsyncBaseTransport):
+    """Sends requests for the PUBLIC address to the local server, like a real route would."""
+
+    def __init__(self, server: FeedServer) -> None:
+        self.server = server
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == PUBLIC:
+            host, port = self.server.server_address[:2]
+            request.url = request.url.copy_with(host=str(host), port=int(port))
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://127.0.0.1:{port}/secret", "http://169.254.169.254/latest/meta-data/",
+     "http://10.0.0.7/admin", "http://localhost:{port}/secret"],
+)  # fmt: skip
+def test_a_public_host_cannot_redirect_to_a_private_address(
+    server: FeedServer, tmp_path: Path, location: str
+) -> None:
+    port = server.server_address[1]
+    server.add("/secret", b"intranet")
+    server.add("/feed", Route(status=302, headers={"Location": location.format(port=port)}))
+
+    async def go() -> str:
+        async with httpx.AsyncClient(transport=_Reroute(server)) as client:
+            with pytest.raises(SourceError) as caught:
+                async with Fetcher(tmp_path, client=client) as fetcher:
+                    await fetcher.fetch(f"http://{PUBLIC}/feed")
+            return caught.value.reason
+
+    assert "to a private address refused" in asyncio.run(go())
+    assert [path for _, path, _ in server.requests] == ["/feed"]
+
+
+def test_a_public_host_may_redirect_to_a_public_one(server: FeedServer, tmp_path: Path) -> None:
+    server.add("/new", b"<rss/>")
+    server.add("/feed", Route(status=301, headers={"Location": f"http://{PUBLIC}/new"}))
+
+    async def go() -> bytes:
+        async with (
+            httpx.AsyncClient(transport=_Reroute(server)) as client,
+            Fetcher(tmp_path, client=client) as fetcher,
+        ):
+            return (await fetcher.fetch(f"http://{PUBLIC}/feed")).content
+
+    assert asyncio.run(go()) == b"<rss/>"
+
+
+def test_a_private_host_may_redirect_within_private_addresses(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.add("/new", b"<rss/>")
+    url = server.add("/feed", Route(status=301, headers={"Location": server.url("/new")}))
+    assert fetch(tmp_path, url).content == b"<rss/>"
+
+
+def test_redirects_are_limited(server: FeedServer, tmp_path: Path) -> None:
+    url = server.add("/loop", Route(status=302, headers={"Location": "/loop"}))
+    assert failure(tmp_path, url, max_redirects=3) == "more than 3 redirects"
+    assert len(server.requests) == 4
+
+
+@pytest.mark.parametrize("source", ["../outside.xml", "/etc/passwd", "feeds/../../outside.xml"])
+def test_local_paths_stay_inside_the_workspace(tmp_path: Path, source: str) -> None:
+    (tmp_path / "outside.xml").write_text("<rss/>")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    assert "outside the workspace refused" in failure(workspace, source)
+
+
+def test_a_symlink_out_of_the_workspace_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "outside.xml").write_text("<rss/>")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "feed.xml").symlink_to(tmp_path / "outside.xml")
+    assert "outside the workspace refused" in failure(workspace, "feed.xml")
+
+
+def test_paths_outside_the_workspace_when_allowed(tmp_path: Path) -> None:
+    (tmp_path / "outside.xml").write_text("<rss/>")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    fetched = fetch(workspace, "../outside.xml", paths_outside_workspace=True)
+    assert fetched.content == b"<rss/>"
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    assert failure(tmp_path, "feeds") == "not a regular file"
+
+
+def test_requests_to_one_host_are_limited(server: FeedServer, tmp_path: Path) -> None:
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def slow() -> Iterator[bytes]:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.1)
+        with lock:
+            state["now"] -= 1
+        yield b"<rss/>"
+
+    url = server.add("/slow", Route(slow))
+
+    async def go() -> None:
+        async with Fetcher(tmp_path, Limits(connections_per_host=2)) as fetcher:
+            await asyncio.gather(*(fetcher.fetch(f"{url}?{n}") for n in range(6)))
+
+    asyncio.run(go())
+    assert state["most"] == 2
