@@ -232,22 +232,24 @@ def _type_traps(node: CommentedMap) -> list[str]:
 
 
 def validate_node(node: CommentedMap, where: str) -> Draft:
-    traps = _type_traps(node)
-    if traps:
-        raise DraftError(where, traps)
-    data = to_plain(node)
+    # Every mistake at once: the type traps, then what the schema finds elsewhere.
+    problems = _type_traps(node)
     try:
-        return Draft.model_validate(data)
+        draft = Draft.model_validate(to_plain(node))
     except ValidationError as error:
-        problems = []
         for detail in error.errors():
             loc = detail["loc"]
-            line = _line_of(node, loc)
             field = _field_path(loc)
+            if any(f" {field}: " in trap for trap in problems):
+                continue  # already explained as a type trap
+            line = _line_of(node, loc)
             message = "unknown key" if detail["type"] == "extra_forbidden" else detail["msg"]
             prefix = f"line {line}: " if line else ""
             problems.append(f"{prefix}{field}: {message}")
         raise DraftError(where, problems) from None
+    if problems:
+        raise DraftError(where, problems)
+    return draft
 
 
 def load_draft(path: Path) -> Draft:
