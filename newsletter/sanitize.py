@@ -12,7 +12,6 @@ import re
 from html.parser import HTMLParser
 
 import nh3
-from markdownify import markdownify
 
 ALLOWED_TAGS = frozenset(
     {"a", "p", "br", "em", "strong", "b", "i", "code", "pre", "ul", "ol", "li",
@@ -110,6 +109,10 @@ def truncate_html(fragment: str, words: int) -> str:
 
 def html_to_markdown(fragment: str, words: int | None = None) -> str:
     """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown."""
+    # markdownify pulls in BeautifulSoup and soupsieve (~60 ms): only gathering needs it,
+    # not every command that imports a provider module.
+    from markdownify import markdownify
+
     cleaned = clean_html(fragment)
     if words is not None:
         cleaned = truncate_html(cleaned, words)
