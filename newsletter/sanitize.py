@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -26,8 +28,11 @@ _VOID = frozenset({"br"})
 _SPACE = re.compile(r"\s+")
 
 
-def clean_html(fragment: str) -> str:
-    """Sanitize ``fragment`` with the project's one allow-list."""
+def clean_html(fragment: str, base_url: str = "") -> str:
+    """Sanitize ``fragment`` with the project's one allow-list.
+
+    With ``base_url``, relative links are made absolute against it; one that still has
+    no allowed scheme afterwards (e.g. a ``file:`` base) loses its href."""
     return nh3.clean(
         fragment[:MAX_FIELD],
         tags=set(ALLOWED_TAGS),
@@ -35,7 +40,19 @@ def clean_html(fragment: str) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_resolver(base_url) if base_url else None,
     )
+
+
+def _resolver(base_url: str) -> Callable[[str, str, str], str | None]:
+    # nh3 calls this after its scheme check, so the joined URL is checked here again.
+    def resolve(tag: str, attribute: str, value: str) -> str | None:
+        if attribute != "href":
+            return value
+        absolute = urljoin(base_url, value)
+        return absolute if urlsplit(absolute).scheme in URL_SCHEMES else None
+
+    return resolve
 
 
 def plain_text(value: str) -> str:
@@ -107,13 +124,15 @@ def truncate_html(fragment: str, words: int) -> str:
     return parser.result()
 
 
-def html_to_markdown(fragment: str, words: int | None = None) -> str:
-    """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown."""
+def html_to_markdown(fragment: str, words: int | None = None, base_url: str = "") -> str:
+    """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown.
+
+    Relative links are resolved against ``base_url`` when one is given."""
     # markdownify pulls in BeautifulSoup and soupsieve (~60 ms): only gathering needs it,
     # not every command that imports a provider module.
     from markdownify import markdownify
 
-    cleaned = clean_html(fragment)
+    cleaned = clean_html(fragment, base_url)
     if words is not None:
         cleaned = truncate_html(cleaned, words)
     markdown = markdownify(
