@@ -77,6 +77,8 @@ def ratio(ours: float, theirs: float) -> str:
     """How many times faster ours is (``3.2× faster``) or slower."""
     if ours <= 0 or theirs <= 0:
         return "n/a"
+    if ours == theirs:
+        return "1.0×"
     if theirs >= ours:
         return f"{theirs / ours:.1f}× faster"
     return f"{ours / theirs:.1f}× slower"
