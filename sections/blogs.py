@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -57,6 +56,8 @@ class BlogsProvider(SectionProvider):
     Options = BlogsOptions
 
     async def gather(self, options: BlogsOptions, ctx: GatherContext) -> list[Item]:
+        import asyncio  # here, not at the top: `newsletter providers` never needs it
+
         feeds = options.feed_list()
         results = await asyncio.gather(*(self._read_feed(feed, options, ctx) for feed in feeds))
         seen: dict[str, Item] = {}
@@ -79,6 +80,8 @@ class BlogsProvider(SectionProvider):
         except SourceError as error:
             ctx.problem(feed.url, error.reason)
             return []
+        import asyncio
+
         # Parsing and converting summaries is CPU work: off the event loop, so the other
         # feeds' downloads keep going meanwhile.
         items, problem = await asyncio.to_thread(self._items, fetched, feed, options, ctx.window)
