@@ -71,6 +71,28 @@ def sequential(urls: list[str]) -> tuple[float, int]:
     return time.perf_counter() - started, entries
 
 
+def fetch_only(urls: list[str]) -> float:
+    """httpx alone, CONNECTIONS requests at a time, nothing parsed: the client's floor."""
+    import asyncio
+
+    import httpx
+
+    async def run() -> float:
+        slots = asyncio.Semaphore(CONNECTIONS)
+        limits = httpx.Limits(max_connections=CONNECTIONS)
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+            async def get(url: str) -> None:
+                async with slots:
+                    (await client.get(url)).raise_for_status()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(get(url) for url in urls))
+            return time.perf_counter() - started
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     args = options(__doc__.splitlines()[0])
     count, latency, slow, slow_latency, entries = (
@@ -90,6 +112,7 @@ def main() -> None:
             server.reset_counts()
             second_wall, second_gathered, _, _ = draft(root)
             counts = server.counts
+        floor = fetch_only(urls)
         loop, loop_entries = sequential(urls)
     finally:
         server.stop()
@@ -108,6 +131,12 @@ def main() -> None:
                 ratio(wall, loop),
             ],
             ["  of which gathering", seconds(gathered), f"{gathered / bound:.2f}×", ""],
+            [
+                "httpx alone, fetch only (no parsing)",
+                seconds(floor),
+                f"{floor / bound:.2f}×",
+                ratio(floor, loop),
+            ],
             ["sequential urllib + feedparser", seconds(loop), f"{loop / bound:.1f}×", "1.0×"],
         ],
     )

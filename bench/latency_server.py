@@ -104,8 +104,14 @@ class LatencyServer:
         if sent:
             self.counts.conditional += 1
             self.counts.validators |= sent
-        fresh = headers.get("if-none-match") == page.etag or (
-            "if-none-match" not in headers and headers.get("if-modified-since") == LAST_MODIFIED
+        sent_tags = headers.get("if-none-match", "").split(",")
+        tags = {tag.strip().removeprefix("W/") for tag in sent_tags}
+        fresh = (
+            page.etag in tags
+            or "*" in tags
+            or (
+                "if-none-match" not in headers and headers.get("if-modified-since") == LAST_MODIFIED
+            )
         )
         common = f"ETag: {page.etag}\r\nLast-Modified: {LAST_MODIFIED}\r\n"
         if fresh:
