@@ -68,7 +68,16 @@ def main() -> None:
         candidates.append(("fastfeedparser", fastfeedparser.parse, "no", "no"))
     else:
         note("fastfeedparser is not installed (pip install -e '.[bench]'): skipped.")
+    from newsletter.sanitize import html_to_markdown
+
+    summaries = [str(entry.get("summary", "")) for entry in parse_feed(document, URL).entries]
     candidates += [
+        (
+            "  nh3 + Markdown of the summaries alone",
+            lambda _: [html_to_markdown(summary, 60, URL) for summary in summaries],
+            "nh3",
+            "yes",
+        ),
         ("ours with feedparser (before)", pipeline(by_feedparser), "yes + nh3", "yes"),
         (
             "ours: blogs provider (parse + nh3 + Markdown)",
