@@ -41,7 +41,9 @@ typecheck:
 pytest:
 	$(BIN)/pytest -q
 
+## Benchmarks against the alternatives (a few minutes); the README's table comes from it.
 bench: install-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
 
 clean:

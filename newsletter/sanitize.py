@@ -7,12 +7,15 @@ count on a word boundary, closing any open tags, then turned into Markdown.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import nh3
-from markdownify import MarkdownConverter
 
 ALLOWED_TAGS = frozenset(
     {"a", "p", "br", "em", "strong", "b", "i", "code", "pre", "ul", "ol", "li",
@@ -29,8 +32,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
 
 
-def clean_html(fragment: str) -> str:
-    """Sanitize ``fragment`` with the project's one allow-list."""
+def clean_html(fragment: str, base_url: str = "") -> str:
+    """Sanitize ``fragment`` with the project's one allow-list.
+
+    With ``base_url``, relative links are made absolute against it; one that still has
+    no allowed scheme afterwards (e.g. a ``file:`` base) loses its href."""
     return nh3.clean(
         fragment[:MAX_FIELD],
         tags=set(ALLOWED_TAGS),
@@ -38,7 +44,19 @@ def clean_html(fragment: str) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_resolver(base_url) if base_url else None,
     )
+
+
+def _resolver(base_url: str) -> Callable[[str, str, str], str | None]:
+    # nh3 calls this after its scheme check, so the joined URL is checked here again.
+    def resolve(tag: str, attribute: str, value: str) -> str | None:
+        if attribute != "href":
+            return value
+        absolute = urljoin(base_url, value)
+        return absolute if urlsplit(absolute).scheme in URL_SCHEMES else None
+
+    return resolve
 
 
 def plain_text(value: str) -> str:
@@ -110,21 +128,29 @@ def truncate_html(fragment: str, words: int) -> str:
     return parser.result()
 
 
-class _Converter(MarkdownConverter):
-    def escape(self, text: str, parent_tags: set[str]) -> str:
-        # Text that looks like a tag (``&lt;mj-include …&gt;`` in the feed) must stay
-        # text for a Markdown reader too, not become raw HTML.
-        escaped = super().escape(text, parent_tags)  # type: ignore[misc]
-        return str(escaped).replace("<", "\\<")
+@functools.cache
+def _converter() -> Any:
+    # markdownify pulls in BeautifulSoup and soupsieve (~60 ms): only gathering needs it,
+    # not every command that imports a provider module.
+    from markdownify import MarkdownConverter
+
+    class Converter(MarkdownConverter):
+        def escape(self, text: str, parent_tags: set[str]) -> str:
+            # Text that looks like a tag (``&lt;mj-include …&gt;`` in the feed) must stay
+            # text for a Markdown reader too, not become raw HTML.
+            escaped = super().escape(text, parent_tags)  # type: ignore[misc]
+            return str(escaped).replace("<", "\\<")
+
+    return Converter(heading_style="ATX", bullets="-", strip=["img"], escape_misc=False)
 
 
-def html_to_markdown(fragment: str, words: int | None = None) -> str:
-    """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown."""
-    cleaned = clean_html(_CONTROL.sub("", fragment))
+def html_to_markdown(fragment: str, words: int | None = None, base_url: str = "") -> str:
+    """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown.
+
+    Relative links are resolved against ``base_url`` when one is given."""
+    cleaned = clean_html(_CONTROL.sub("", fragment), base_url)
     if words is not None:
         cleaned = truncate_html(cleaned, words)
-    markdown = _Converter(
-        heading_style="ATX", bullets="-", strip=["img"], escape_misc=False
-    ).convert(cleaned)
+    markdown = str(_converter().convert(cleaned))
     markdown = re.sub(r"\n{3,}", "\n\n", markdown)
     return "\n".join(line.rstrip() for line in markdown.strip().splitlines())

@@ -78,14 +78,16 @@ def test_defuse_keeps_documents_without_doctype_or_long_names(text: str) -> None
 def test_a_crash_while_parsing_one_feed_is_a_problem_on_that_feed(
     make_workspace: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = feedparser.parse
+    from newsletter.sections import blogs
 
-    def parse(content: bytes, **kwargs: Any) -> Any:
+    real = blogs.parse_feed
+
+    def parse(content: bytes, *args: Any) -> Any:
         if b"Deep" in content:
             raise RecursionError("maximum recursion depth exceeded")
-        return real(content, **kwargs)
+        return real(content, *args)
 
-    monkeypatch.setattr(feedparser, "parse", parse)
+    monkeypatch.setattr(blogs, "parse_feed", parse)
     deep = rss([Post("Deep", "https://a.example/deep", datetime(2026, 11, 18, tzinfo=UTC))])
     workspace: Path = make_workspace(
         '[[section]]\nid = "blogs"\nprovider = "blogs"\n'
