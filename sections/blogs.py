@@ -109,6 +109,9 @@ class BlogsProvider(SectionProvider):
         if parsed.get("bozo") and not parsed.entries:
             reason = parsed.get("bozo_exception") or "not an RSS or Atom feed"
             return [], f"could not parse the feed: {reason}"
+        if not parsed.entries and not parsed.get("version") and not parsed.feed.get("title"):
+            # An HTML page (a blog's front page, a login wall) parses "cleanly" into nothing.
+            return [], "not an RSS or Atom feed (is this the blog's page rather than its feed?)"
         feed_title = plain_text(parsed.feed.get("title", "")) or feed.url
         source = feed.name or feed_title
         feed_author = _author(parsed.feed)

@@ -122,3 +122,18 @@ def test_item_ids_are_stable_across_runs(server: FeedServer, make_workspace: Any
     second, _ = _gather(ws)
     assert [i.id for i in first] == [i.id for i in second]
     assert first[0].id.startswith("post-")
+
+
+def test_an_html_page_instead_of_a_feed_is_a_problem(
+    server: FeedServer, make_workspace: Any
+) -> None:
+    page = server.add(
+        "/blog/",
+        b"<!doctype html><html><head><title>My blog</title></head><body><p>Hi</p></body></html>",
+    )
+    empty = server.add("/empty.rss", rss([]))
+    items, problems = _gather(_blogs(make_workspace, [page, empty]))
+    assert items == []
+    assert problems == [
+        f"{page}: not an RSS or Atom feed (is this the blog's page rather than its feed?)"
+    ]
