@@ -39,6 +39,34 @@ def tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+class _Nesting(HTMLParser):
+    """The deepest nesting of MJML sections (600 px wide blocks) in compiled HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[bool] = []
+        self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            return
+        self.stack.append(tag == "div" and "max-width:600px" in (dict(attrs).get("style") or ""))
+        self.deepest = max(self.deepest, sum(self.stack))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in VOID and self.stack:
+            self.stack.pop()
+
+
+def section_depth(html: str) -> int:
+    parser = _Nesting()
+    parser.feed(html)
+    return parser.deepest
+
+
 def example_renderer(**settings: Any) -> Renderer:
     config = load_config(EXAMPLE / "newsletter.toml", ProviderRegistry.from_entry_points())
     renderer = renderer_for(EXAMPLE, config)
@@ -155,19 +183,31 @@ def test_unreadable_theme_is_refused(make_workspace: Any) -> None:
         load_config(ws / "newsletter.toml", ProviderRegistry.from_entry_points())
 
 
-def test_a_workspace_template_overrides_one_partial(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "partial",
+    [
+        "{% for item in section.included %}<mj-text>OVERRIDE {{ item.title }}</mj-text>"
+        "{% endfor %}",
+        # The older contract, where a partial emitted its own sections, still works.
+        "{% for item in section.included %}<mj-section><mj-column><mj-text>"
+        "OVERRIDE {{ item.title }}</mj-text></mj-column></mj-section>{% endfor %}",
+    ],
+    ids=["column-content", "own-sections"],
+)
+def test_a_workspace_template_overrides_one_partial(tmp_path: Path, partial: str) -> None:
     ws = tmp_path / "ws"
     shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("out", ".newsletter"))
-    partial = ws / "templates" / "email" / "sections" / "blogs.mjml.j2"
-    partial.parent.mkdir(parents=True)
-    partial.write_text(
-        "{% for item in section.included %}<mj-section><mj-column><mj-text>"
-        "OVERRIDE {{ item.title }}</mj-text></mj-column></mj-section>{% endfor %}\n"
-    )
+    path = ws / "templates" / "email" / "sections" / "blogs.mjml.j2"
+    path.parent.mkdir(parents=True)
+    path.write_text(partial + "\n")
     config = load_config(ws / "newsletter.toml", ProviderRegistry.from_entry_points())
     page = renderer_for(ws, config).render(load_draft(DRAFT), "html")
     assert "OVERRIDE Diablo-2 milestone released" in page
     assert "ISSUE 2011-W26" in page  # the rest is still built-in
+    assert section_depth(page) == 1  # no section ended up inside another's column
+    # the overridden items sit between their own heading and the next section's
+    blogs, events = page.index(">From the blogs</h2>"), page.index(">Upcoming events</h2>")
+    assert blogs < page.index("OVERRIDE Diablo-2 milestone released") < events
 
 
 # --- Markdown -------------------------------------------------------------------------
