@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .config import Config, SendSettings
-from .draft import read_node, validate_node
 from .errors import SendError
 from .fileio import write_atomic
 from .journal import Delivery, Journal, Recipient, Round
@@ -30,14 +29,6 @@ from .state import StateStore
 from .transport import DeliveryError, Transport
 from .urls import canonical_url
 from .workspace import renderer_for
-
-
-def load_approved(path: Path) -> tuple[Draft, bool]:
-    """The draft, and whether it carries an approval (a top-level ``approved`` mapping)."""
-    node = read_node(path)
-    approval = node.pop("approved", None)  # in memory only; the file is not touched
-    approved = isinstance(approval, Mapping) and bool(approval)
-    return validate_node(node, str(path)), approved
 
 
 def send_settings(config: Config) -> SendSettings:

@@ -305,8 +305,16 @@ def test_an_unapproved_draft_needs_force_and_an_approved_one_does_not(
     assert "not approved" in said(refused)
     assert server.rcpt_attempts == []
 
+    # An approval of other content (a hand-typed one, or an edit after approving) is none.
     draft = ws / "drafts" / "2011-W26.yaml"
-    draft.write_text(draft.read_text() + "approved:\n  by: editor\n")
+    text = draft.read_text()
+    draft.write_text(
+        text + "approved:\n  by: editor\n  at: '2011-07-01T09:00:00+00:00'\n  digest: x\n"
+    )
+    stale = cli("-C", ws, "send", "--yes")
+    assert stale.exit_code == 6 and "changed since editor" in said(stale)
+    draft.write_text(text)
+    assert cli("-C", ws, "approve", "--by", "editor").exit_code == 0
     result = cli("-C", ws, "send", "--yes")
     assert result.exit_code == 0, result.output
     assert len(server.received) == 3

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
+from ..approval import describe_approval, is_approved
 from ..console import make_console
-from ..draft import newest_draft
-from ..errors import DraftError, SendError
+from ..errors import SendError
 from ..journal import Journal
 from ..lock import workspace_lock
 from ..send import (
     Sender,
-    load_approved,
     plan_send,
     prepare_issue,
     recipients_of,
@@ -27,6 +26,7 @@ from ..state import StateStore, state_path
 from ..status import ExitStatus
 from ..transport import Transport
 from ..workspace import open_config
+from ._choose import choose_draft
 
 if TYPE_CHECKING:
     from ..cli import Globals
@@ -44,14 +44,9 @@ def run(
 ) -> ExitStatus:
     workspace = options.workspace
     console = make_console(quiet=options.quiet)
-    path = draft_file or newest_draft(workspace)
-    if path is None:
-        raise DraftError(str(workspace / "drafts"), ["no drafts yet; run 'newsletter draft'"])
-    if draft_file is not None and not path.is_absolute() and not path.exists():
-        path = workspace / path
+    path, draft = choose_draft(workspace, draft_file)
     config = open_config(workspace)
     settings = send_settings(config)
-    draft, approved = load_approved(path)
     issue = prepare_issue(config, settings, draft)
     recipients = recipients_of(config, settings)
     when = datetime.now().astimezone()
@@ -71,9 +66,9 @@ def run(
         console.print(f"Sent a test copy of {draft.issue} to {escape(test_to)} ({message_id}).")
         return ExitStatus.OK
 
-    if not approved and not force:
+    if not is_approved(draft) and not force:
         raise SendError(
-            f"{path}: the draft is not approved; approve it first, or pass --force "
+            f"{path}: {describe_approval(draft)}; or pass --force "
             "(or send yourself a copy with --test-to)"
         )
     with workspace_lock(workspace, "send"), StateStore(state_path(workspace)) as store:
