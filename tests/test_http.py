@@ -14,9 +14,8 @@ import pytest
 
 from newsletter.errors import SourceError
 from newsletter.http import Fetched, Fetcher, Limits
+from tests.hostile import PUBLIC, Reroute
 from tests.servers import FeedServer, Route
-
-PUBLIC = "93.184.216.34"  # a global address; the test transport sends it to our server
 
 
 def fetch(
@@ -94,20 +93,6 @@ def test_a_corrupt_cache_entry_is_ignored(server: FeedServer, tmp_path: Path) ->
     assert "If-None-Match" not in server.requests[1][2]
 
 
-class _Reroute(httpx.AsyncBaseTransport):
-    """Sends requests for the PUBLIC address to the local server, like a real route would."""
-
-    def __init__(self, server: FeedServer) -> None:
-        self.server = server
-        self.inner = httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host == PUBLIC:
-            host, port = self.server.server_address[:2]
-            request.url = request.url.copy_with(host=str(host), port=int(port))
-        return await self.inner.handle_async_request(request)
-
-
 @pytest.mark.parametrize(
     "location",
     ["http://127.0.0.1:{port}/secret", "http://169.254.169.254/latest/meta-data/",
@@ -121,7 +106,7 @@ def test_a_public_host_cannot_redirect_to_a_private_address(
     server.add("/feed", Route(status=302, headers={"Location": location.format(port=port)}))
 
     async def go() -> str:
-        async with httpx.AsyncClient(transport=_Reroute(server)) as client:
+        async with httpx.AsyncClient(transport=Reroute(server)) as client:
             with pytest.raises(SourceError) as caught:
                 async with Fetcher(tmp_path, client=client) as fetcher:
                     await fetcher.fetch(f"http://{PUBLIC}/feed")
@@ -137,7 +122,7 @@ def test_a_public_host_may_redirect_to_a_public_one(server: FeedServer, tmp_path
 
     async def go() -> bytes:
         async with (
-            httpx.AsyncClient(transport=_Reroute(server)) as client,
+            httpx.AsyncClient(transport=Reroute(server)) as client,
             Fetcher(tmp_path, client=client) as fetcher,
         ):
             return (await fetcher.fetch(f"http://{PUBLIC}/feed")).content
