@@ -35,6 +35,7 @@ MAX_HEADER_LINES = 300
 """Header lines parsed per message; spam with thousands of Received lines is cut."""
 
 _SEPARATOR = b"\nFrom "
+_QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")
 _ENVELOPE = re.compile(rb"^From \S+.*\d{1,2}:\d{2}(?::\d{2})?.*\d{4}")
 _ENVELOPE_DATE = re.compile(
     r"(\w{3})\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?.*?(\d{4})"
@@ -94,6 +95,11 @@ class Skipped:
     """A message that could not be used, and why (e.g. ``unparseable Date``)."""
 
     reason: str
+
+
+def unquote_from(data: bytes) -> bytes:
+    """A message's bytes with mbox's ``>From `` quoting (mboxrd) undone."""
+    return _QUOTED_FROM.sub(rb"\1", data)
 
 
 def open_archive(content: bytes) -> io.BufferedIOBase:

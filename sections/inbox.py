@@ -38,6 +38,7 @@ from pydantic import Field, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from newsletter import mailarchive
 from newsletter.errors import SourceError
 from newsletter.model import Item
 from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
@@ -46,7 +47,6 @@ from newsletter.urls import clean_url
 
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
 _SECTION_TAG = re.compile(r"^\s*\[([a-z0-9][a-z0-9_-]*)\]\s*", re.IGNORECASE)
-_MBOX_FROM = re.compile(rb"^From ", re.MULTILINE)
 _SIGNATURE = re.compile(r"\n-- \n.*", re.DOTALL)
 
 
@@ -175,7 +175,7 @@ async def _read_mailbox(mailbox: str, options: InboxOptions, ctx: GatherContext)
         else:
             fetched = await ctx.fetch(mailbox)
             messages = [
-                (f"{mailbox}#{n}", raw) for n, raw in enumerate(split_mbox(fetched.content), 1)
+                (f"{mailbox}#{n}", raw) for n, raw in enumerate(mbox_messages(fetched.content), 1)
             ]
     except SourceError as error:
         ctx.problem(error.source, error.reason)
@@ -189,15 +189,11 @@ async def _read_mailbox(mailbox: str, options: InboxOptions, ctx: GatherContext)
     return items
 
 
-def split_mbox(content: bytes) -> list[bytes]:
-    """The messages of an mbox, without their ``From `` lines, ``>From `` unquoted."""
-    starts = [match.start() for match in _MBOX_FROM.finditer(content)]
-    messages = []
-    for start, end in zip(starts, [*starts[1:], len(content)], strict=True):
-        chunk = content[start:end]
-        body = chunk[chunk.find(b"\n") + 1 :] if b"\n" in chunk else b""
-        messages.append(re.sub(rb"(?m)^>(>*From )", rb"\1", body))
-    return messages
+def mbox_messages(content: bytes) -> list[bytes]:
+    """The messages of an mbox (plain or gzipped), as the mailing-list reader splits them:
+    only real envelope lines separate messages, and ``>From `` quoting is undone."""
+    stream = mailarchive.open_archive(content)
+    return [mailarchive.unquote_from(raw.data) for raw in mailarchive.split_mbox(stream)]
 
 
 def mail_item(raw: bytes, where: str, options: InboxOptions) -> Item:

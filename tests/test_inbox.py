@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from newsletter.sections.inbox import InboxOptions, front_matter, mail_item, split_mbox
+from newsletter.sections.inbox import InboxOptions, front_matter, mail_item, mbox_messages
 
 from newsletter.draft import load_draft
 from newsletter.model import Draft, Section
@@ -179,7 +179,7 @@ def test_inbox_needs_a_source() -> None:
 
 def test_mbox_split_unquotes_from_lines() -> None:
     raw = _mbox([_email("S", "line\nFrom here on\n", "Wed, 18 Nov 2026 10:00:00 +0000", "a@b")])
-    (only,) = split_mbox(raw)
+    (only,) = mbox_messages(raw)
     item = mail_item(only, "x", InboxOptions(mailbox="m"))
     assert "From here on" in item.summary
 
