@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from markdown_it import MarkdownIt
@@ -26,7 +26,7 @@ from .fileio import write_atomic
 from .http import USER_AGENT
 from .model import Draft
 from .state import STATE_DIR
-from .urls import clean_url
+from .urls import clean_url, tracking_params
 
 GMAIL_CLIP = 102 * 1024
 CACHE_NAME = "links.json"
@@ -86,8 +86,7 @@ def content_findings(draft: Draft, links: Iterable[str]) -> list[Finding]:
     """Findings that need no network: tracking parameters and empty sections."""
     findings = []
     for url in links:
-        kept = {k for k, _ in parse_qsl(urlsplit(clean_url(url)).query)}
-        tracking = sorted({k for k, _ in parse_qsl(urlsplit(url).query)} - kept)
+        tracking = tracking_params(url)
         if tracking:
             findings.append(
                 Finding(

@@ -15,6 +15,12 @@ def _is_tracking(name: str) -> bool:
     return lowered.startswith("utm_") or lowered in TRACKING_PARAMS
 
 
+def tracking_params(url: str) -> list[str]:
+    """The names of ``url``'s tracking parameters (``utm_*``, ``fbclid``…), sorted."""
+    query = urlsplit(url.strip()).query
+    return sorted({k for k, _ in parse_qsl(query, keep_blank_values=True) if _is_tracking(k)})
+
+
 def clean_url(url: str) -> str:
     """``url`` without tracking parameters (``utm_*``, ``fbclid``…) — fit to show."""
     parts = urlsplit(url.strip())
