@@ -215,41 +215,23 @@ def to_plain(node: Any) -> Any:
     return node
 
 
-def _type_traps(node: CommentedMap) -> list[str]:
-    """``include: no`` is the string "no" in YAML 1.2: say so rather than guess."""
-    problems = []
-    sections = node.get("sections")
-    for s_index, section in enumerate(sections if isinstance(sections, CommentedSeq) else []):
-        items = section.get("items") if isinstance(section, CommentedMap) else None
-        for i_index, item in enumerate(items if isinstance(items, CommentedSeq) else []):
-            if isinstance(item, CommentedMap) and isinstance(item.get("include"), str):
-                line, column = item.lc.value("include")
-                problems.append(
-                    f"line {line + 1}, column {column + 1}: sections[{s_index}].items[{i_index}]"
-                    f".include: write true or false, not {item['include']!r}"
-                )
-    return problems
-
-
 def validate_node(node: CommentedMap, where: str) -> Draft:
-    # Every mistake at once: the type traps, then what the schema finds elsewhere.
-    problems = _type_traps(node)
     try:
-        draft = Draft.model_validate(to_plain(node))
+        return Draft.model_validate(to_plain(node))
     except ValidationError as error:
+        problems = []
         for detail in error.errors():
             loc = detail["loc"]
-            field = _field_path(loc)
-            if any(f" {field}: " in trap for trap in problems):
-                continue  # already explained as a type trap
-            line = _line_of(node, loc)
-            message = "unknown key" if detail["type"] == "extra_forbidden" else detail["msg"]
-            prefix = f"line {line}: " if line else ""
-            problems.append(f"{prefix}{field}: {message}")
+            if detail["type"] == "extra_forbidden":
+                message = "unknown key"
+            elif detail["type"] == "value_error":
+                message = str(detail["ctx"]["error"])  # our own words, without pydantic's prefix
+            else:
+                message = detail["msg"]
+            position = _position(node, loc)
+            prefix = f"{position}: " if position else ""
+            problems.append(f"{prefix}{_field_path(loc)}: {message}")
         raise DraftError(where, problems) from None
-    if problems:
-        raise DraftError(where, problems)
-    return draft
 
 
 def load_draft(path: Path) -> Draft:
@@ -263,24 +245,28 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _line_of(node: Any, loc: tuple[int | str, ...]) -> int | None:
-    """The 1-based line of the deepest part of ``loc`` that exists in the YAML."""
-    line: int | None = None
+def _position(node: Any, loc: tuple[int | str, ...]) -> str:
+    """``line L, column C`` of the deepest part of ``loc`` that exists in the YAML: the
+    value's own position when it is there, else its key's, else the enclosing mapping's."""
+    where: tuple[int, int] | None = None
     for part in loc:
         try:
             if isinstance(node, CommentedMap) and part in node:
-                line = node.lc.key(part)[0] + 1
+                where = node.lc.key(part)
+                value = node.lc.data.get(part)
+                if value is not None and len(value) >= 4 and value[2] is not None:
+                    where = (value[2], value[3])
                 node = node[part]
             elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-                line = node.lc.item(part)[0] + 1
+                where = node.lc.item(part)
                 node = node[part]
             else:
                 break
         except (KeyError, TypeError, AttributeError):
             break
-    if line is None and isinstance(node, CommentedMap):
-        line = node.lc.line + 1
-    return line
+    if where is None and isinstance(node, CommentedMap):
+        where = (node.lc.line, node.lc.col)
+    return f"line {where[0] + 1}, column {where[1] + 1}" if where else ""
 
 
 # ---------------------------------------------------------------- writing and merging

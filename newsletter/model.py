@@ -50,6 +50,15 @@ class Item(_Strict):
     details: dict[str, Any] = Field(default_factory=dict)
     score: float = Field(0.0, exclude=True, description="for ordering and preselection")
 
+    @field_validator("include", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: Any) -> Any:
+        # pydantic would read the strings "no", "off" or "0" as False; in a hand-edited
+        # draft (YAML 1.2 reads `include: no` as a string) that is a guess, not an answer.
+        if not isinstance(value, bool):
+            raise ValueError(f"write true or false, not {value!r}")
+        return value
+
     @field_validator("published", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
