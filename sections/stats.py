@@ -14,7 +14,7 @@ import asyncio
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -48,6 +48,8 @@ GIT_LABELS = {
     "lines_added": "Lines added",
     "lines_deleted": "Lines removed",
 }
+HEADLINES = {"github": "prs_merged", "gitlab": "mrs_merged", "gerrit": "changes_merged"}
+"""The figure each tracker's sparkline follows."""
 GITHUB_LABELS = {
     "prs_opened": "Pull requests opened",
     "prs_merged": "Pull requests merged",
@@ -324,88 +326,59 @@ def _tracker_project(
     )
 
 
-async def _github(
-    entry: GitHub, options: StatsOptions, ctx: GatherContext, week: tuple[int, int], since: int
+async def _tracker(
+    ctx: GatherContext,
+    source: str,
+    fetching: Coroutine[Any, Any, trackers.Events],
+    project: tuple[str, str, str, str],
+    labels: dict[str, str],
+    week: tuple[int, int],
+    since: int,
 ) -> list[Project]:
+    """One tracker's project (``kind``, title, figure prefix, web URL), or a problem."""
+    try:
+        events = await fetching
+    except SourceError as error:
+        ctx.problem(source, error.reason)
+        return []
+    kind, title, prefix, url = project
+    return [_tracker_project(kind, title, prefix, url, labels, events, week, since,
+                             HEADLINES[kind])]  # fmt: skip
+
+
+def _github(
+    entry: GitHub, options: StatsOptions, ctx: GatherContext, week: tuple[int, int], since: int
+) -> Coroutine[Any, Any, list[Project]]:
     source = f"github:{entry.repo}"
     token = _token(entry.token_env, source, ctx)
-    try:
-        events = await trackers.github(
-            ctx, entry.base_url, entry.repo, token, since, _paging(options)
-        )
-    except SourceError as error:
-        ctx.problem(source, error.reason)
-        return []
+    fetching = trackers.github(ctx, entry.base_url, entry.repo, token, since, _paging(options))
     web = f"https://github.com/{entry.repo}" if "api.github.com" in entry.base_url else ""
-    return [
-        _tracker_project(
-            "github",
-            entry.repo,
-            f"github/{entry.repo}",
-            web,
-            GITHUB_LABELS,
-            events,
-            week,
-            since,
-            "prs_merged",
-        )
-    ]
+    project = ("github", entry.repo, f"github/{entry.repo}", web)
+    return _tracker(ctx, source, fetching, project, GITHUB_LABELS, week, since)
 
 
-async def _gitlab(
+def _gitlab(
     entry: GitLab, options: StatsOptions, ctx: GatherContext, week: tuple[int, int], since: int
-) -> list[Project]:
+) -> Coroutine[Any, Any, list[Project]]:
     source = f"gitlab:{entry.project}"
     token = _token(entry.token_env, source, ctx)
-    try:
-        events = await trackers.gitlab(
-            ctx, entry.base_url, entry.project, token, since, _paging(options)
-        )
-    except SourceError as error:
-        ctx.problem(source, error.reason)
-        return []
+    fetching = trackers.gitlab(ctx, entry.base_url, entry.project, token, since, _paging(options))
     web = f"{entry.base_url.rstrip('/')}/{entry.project}"
-    return [
-        _tracker_project(
-            "gitlab",
-            entry.project,
-            f"gitlab/{entry.project}",
-            web,
-            GITLAB_LABELS,
-            events,
-            week,
-            since,
-            "mrs_merged",
-        )
-    ]
+    project = ("gitlab", entry.project, f"gitlab/{entry.project}", web)
+    return _tracker(ctx, source, fetching, project, GITLAB_LABELS, week, since)
 
 
-async def _gerrit(
+def _gerrit(
     entry: Gerrit, options: StatsOptions, ctx: GatherContext, week: tuple[int, int], since: int
-) -> list[Project]:
+) -> Coroutine[Any, Any, list[Project]]:
     source = f"gerrit:{entry.project}"
     token = _token(entry.token_env, source, ctx) if entry.user else ""
-    try:
-        events = await trackers.gerrit(
-            ctx, entry.base_url, entry.project, entry.user, token, since, _paging(options)
-        )
-    except SourceError as error:
-        ctx.problem(source, error.reason)
-        return []
+    fetching = trackers.gerrit(
+        ctx, entry.base_url, entry.project, entry.user, token, since, _paging(options)
+    )
     web = f"{entry.base_url.rstrip('/')}/q/project:{entry.project}"
-    return [
-        _tracker_project(
-            "gerrit",
-            f"{entry.project} reviews",
-            f"gerrit/{entry.project}",
-            web,
-            GERRIT_LABELS,
-            events,
-            week,
-            since,
-            "changes_merged",
-        )
-    ]
+    project = ("gerrit", f"{entry.project} reviews", f"gerrit/{entry.project}", web)
+    return _tracker(ctx, source, fetching, project, GERRIT_LABELS, week, since)
 
 
 # ---------------------------------------------------------------- mailing lists
