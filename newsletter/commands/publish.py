@@ -5,10 +5,13 @@ from typing import TYPE_CHECKING
 
 from ..archive import publish, site_dir
 from ..console import make_console
+from ..featured import record_published
+from ..lock import workspace_lock
+from ..model import Draft
+from ..state import StateStore, state_path
 from ..status import ExitStatus
 from ..workspace import renderer_for
 from ._choose import choose_draft, optional_config
-from .publish_mark import run as mark_published
 
 if TYPE_CHECKING:
     from ..cli import Globals
@@ -32,5 +35,19 @@ def run(
             "emails have no 'view in browser' link."
         )
     if mark:
-        return mark_published(options, draft_file)
+        _mark_published(options, draft)
     return ExitStatus.OK
+
+
+def _mark_published(options: Globals, draft: Draft) -> None:
+    """Remember what the issue published, so later drafts leave it out."""
+    with (
+        workspace_lock(options.workspace, "publish --mark"),
+        StateStore(state_path(options.workspace)) as state,
+    ):
+        keys = record_published(state, draft)
+    items = sum(len(section.included) for section in draft.sections)
+    make_console(quiet=options.quiet).print(
+        f"Marked {draft.issue} published: {items} item(s), {keys} key(s) remembered; "
+        "later drafts will leave them out."
+    )

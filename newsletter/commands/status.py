@@ -11,11 +11,10 @@ from rich.table import Table
 
 from ..approval import describe_approval, is_approved
 from ..console import make_console
-from ..draft import load_draft
 from ..model import Draft
 from ..status import ExitStatus
 from ..urls import canonical_url
-from ._choose import pick_draft
+from ._choose import choose_draft
 
 if TYPE_CHECKING:
     from ..cli import Globals
@@ -56,8 +55,7 @@ def check(draft: Draft, max_words: int) -> list[SectionStatus]:
 
 
 def run(options: Globals, draft_file: Path | None, max_words: int) -> ExitStatus:
-    path = pick_draft(options.workspace, draft_file)
-    draft = load_draft(path)
+    _, draft = choose_draft(options.workspace, draft_file)
     report = check(draft, max_words)
     out = make_console(stderr=False)
     table = Table(title=f"{draft.title} — {draft.issue}")
