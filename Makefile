@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 EXAMPLE := examples/openstack
 WEEK    := 2011-W26
 
-.PHONY: demo test check lint typecheck pytest bench clean install install-dev
+.PHONY: demo test check lint layers typecheck pytest bench clean install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,18 @@ demo: install
 	@echo
 	@echo "The example issue is in $(EXAMPLE)/out/: $(WEEK).html, $(WEEK).md, $(WEEK).txt"
 
-## Install everything and run every check: ruff, ruff format, mypy, pytest.
+## Install everything and run every check: ruff, ruff format, import layers, mypy, pytest.
 test: install-dev check
 
-check: lint typecheck pytest
+check: lint layers typecheck pytest
 
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## The import layers (pyproject's [tool.importlinter]).
+layers:
+	$(BIN)/lint-imports --no-cache
 
 typecheck:
 	$(BIN)/mypy

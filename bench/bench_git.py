@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsletter import gitlog
+from newsletter.sections.stats import gitlog
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"

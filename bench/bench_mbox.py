@@ -87,8 +87,9 @@ def measure(kind: str, path: str) -> dict[str, float]:
     """Run in a subprocess: read the archive one way and report count, time, memory."""
     import mailbox
 
-    from newsletter import mailarchive
-    from newsletter.threads import thread
+    from newsletter.sections import mbox
+    from newsletter.sections.mailing_lists import archive as mailarchive
+    from newsletter.sections.mailing_lists.threads import thread
 
     if kind == "perceval":
         from perceval.backends.core.mbox import MBox
@@ -97,7 +98,7 @@ def measure(kind: str, path: str) -> dict[str, float]:
     count = 0
     if kind in {"reader", "threaded"}:
         messages = []
-        with mailarchive.open_path(path) as stream:
+        with mbox.open_path(path) as stream:
             for _, message in mailarchive.read(stream):
                 if isinstance(message, mailarchive.MailMessage):
                     count += 1

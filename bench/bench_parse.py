@@ -24,8 +24,7 @@ def pipeline(parse: Callable[[bytes], Any]) -> Callable[[bytes], int]:
     """The provider's per-feed work, with ``parse`` as the parser."""
     from zoneinfo import ZoneInfo
 
-    from newsletter.sections.blogs import BlogsOptions, _author, _item, _published
-
+    from newsletter.sections.blogs.provider import BlogsOptions, _author, _item, _published
     from newsletter.window import week_window
 
     window = week_window(WEEK, ZoneInfo("UTC"))
@@ -50,7 +49,8 @@ def main() -> None:
     document = rss(1, entries)
 
     import feedparser
-    from newsletter.sections.blogs import parse_feed
+
+    from newsletter.sections.blogs.provider import parse_feed
 
     def by_feedparser(data: bytes) -> Any:
         return feedparser.parse(data, response_headers={"content-location": URL})

@@ -73,8 +73,8 @@ def issue(items: int) -> object:
 def main() -> None:
     args = options(__doc__.splitlines()[0])
     items, repeat = (8, 2) if args.quick else (100, 20)
-    from newsletter import render
-    from newsletter.render import Renderer
+    from newsletter.render import renderer as render
+    from newsletter.render.renderer import Renderer
 
     draft = issue(items)
     renderer = Renderer()

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
-from newsletter.gather import GatherResult, gather, limits_for
-from newsletter.http import Fetcher
-from newsletter.providers import ProviderRegistry
+from newsletter.gather.fetch import Fetcher
+from newsletter.gather.run import GatherResult, gather, limits_for
+from newsletter.registry import ProviderRegistry
 from newsletter.state import StateStore, state_path
 from newsletter.window import week_window
 from newsletter.workspace import open_config

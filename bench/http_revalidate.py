@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from newsletter.http import Fetcher
+from newsletter.gather.fetch import Fetcher
 from tests.servers import FeedServer, Route
 
 BODY = b"<rss>" + b"<item><title>A post</title></item>" * 20_000 + b"</rss>"  # ~700 KB

@@ -1,6 +1,6 @@
 """``python -m newsletter`` and the ``newsletter`` console script."""
 
-from newsletter.cli import main
+from newsletter.cli.app import main
 
 if __name__ == "__main__":
     main()

@@ -24,7 +24,8 @@ from pydantic import (
 )
 
 from .errors import ConfigError
-from .providers import ProviderOptions, ProviderRegistry
+from .providers import ProviderOptions
+from .registry import ProviderRegistry
 from .theme import Theme
 from .window import WEEKDAYS
 
@@ -245,6 +246,10 @@ def _parse_section(
         problems.append(f"{where}.provider: required; installed: {_installed(registry)}")
         return None
     provider = registry.get(provider_name)
+    broken = registry.broken.get(provider_name)
+    if broken is not None:
+        problems.append(f"{where}.provider: {broken.describe()}")
+        return None
     if provider is None:
         problems.append(
             f"{where}.provider: unknown provider {provider_name!r}; "

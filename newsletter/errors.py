@@ -1,6 +1,7 @@
 """Exceptions raised by the core; only the CLI turns them into messages and exit codes.
 
 NewsletterError
+├── UsageError       the command line asks for something that cannot be done
 ├── ConfigError      newsletter.toml is missing or invalid (carries every problem found)
 ├── DraftError       a draft YAML file is missing or invalid (carries line/field of each)
 ├── SourceError      one source (feed, calendar, archive…) could not be read
@@ -16,6 +17,11 @@ from collections.abc import Sequence
 
 class NewsletterError(Exception):
     """Base of every error this package raises on purpose."""
+
+
+class UsageError(NewsletterError):
+    """A command-line argument is wrong (a week that does not exist, options that
+    exclude each other), found after the arguments were parsed."""
 
 
 class _ManyProblems(NewsletterError):

@@ -1,66 +1,76 @@
-"""The section-provider contract and the registry that finds providers.
+"""The section-provider contract: everything a provider is, receives and may do.
 
 A section provider is a class registered under the entry-point group
 ``newsletter.sections`` (the built-ins are registered in pyproject.toml exactly like
-third-party plugins)::
+third-party plugins; see :mod:`newsletter.registry`)::
 
     [project.entry-points."newsletter.sections"]
-    blogs = "newsletter.sections.blogs:BlogsProvider"
+    weather = "newsletter_weather:WeatherProvider"
 
 The contract, in full:
 
 * ``name`` — the value of ``provider =`` in a ``[[section]]`` table;
 * ``description`` — one line, shown by ``newsletter providers``;
-* ``Options`` — a :class:`ProviderOptions` subclass. The keys of the ``[[section]]``
-  table other than ``id``, ``title``, ``provider``, ``intro``, ``preselect`` and ``repeats`` are
-  validated against it; unknown keys are errors;
+* the options model — ``class WeatherProvider(SectionProvider[WeatherOptions])``, where
+  ``WeatherOptions`` subclasses :class:`ProviderOptions`. The keys of the ``[[section]]``
+  table other than ``id``, ``title``, ``provider``, ``intro``, ``preselect`` and
+  ``repeats`` are validated against it (unknown keys are errors), and ``gather``
+  receives the validated instance, typed;
 * ``async def gather(self, options, ctx) -> list[Item]`` — find this section's items
   inside ``ctx.window``. Read sources only through ``ctx.fetch`` (it enforces the
   limits, caching and the workspace-relative paths), give every item a stable ``id``
   and a ``score`` (higher is more notable), and report a source that fails with
   ``ctx.problem(source, why)`` and carry on with the others. Figures worth comparing
-  week over week go to ``ctx.record_figure(name, value)``; earlier issues' figures and
-  featured items are in ``ctx.history``. An exception escaping
-  ``gather`` becomes a problem on the section; it never stops the run;
+  week over week go to ``ctx.record_figure(name, value)``; earlier issues' figures are
+  in ``ctx.history``. An exception escaping ``gather`` becomes a problem on the
+  section; it never stops the run;
 * ``def sources(self, options) -> list[str]`` (optional) — the URLs and paths the
-  section reads, probed by ``newsletter check``. The default is none.
+  section reads, probed by ``newsletter check``. The default is none;
+* partials (optional) — ``email.mjml.j2``, ``markdown.md.j2`` and ``text.txt.j2`` in a
+  ``templates/`` folder of the provider's package (:meth:`SectionProvider.template_folder`),
+  rendering ``section.included``; without them the generic partials are used. A
+  workspace overrides them with ``templates/email/sections/<name>.mjml.j2`` (and the
+  Markdown and text equivalents); other files of the folder are reachable as
+  ``sections/<name>/<file>`` (e.g. macros).
 
 The rules for reading untrusted sources (see the README, "Running unattended"):
 
 * fetch only through ``ctx.fetch`` — it holds the deadline, size cap, retries,
-  revalidation cache, redirect and path rules (:mod:`newsletter.http`);
+  revalidation cache, redirect and path rules;
 * parse the fetched *bytes*, never a ``str`` a parser could take for a path or URL;
-  XML goes through :func:`newsletter.xmlsafe.defuse` first (no DOCTYPE entities,
-  author-like fields capped before feedparser's quadratic regex);
-* cap every field (:data:`newsletter.sanitize.MAX_FIELD`) before any regex, and bound
-  every loop driven by the data (recurrences, thread depth, header counts);
+  XML goes through :func:`newsletter.defuse` first (no DOCTYPE entities, author-like
+  fields capped before feedparser's quadratic regex);
+* cap every field (:data:`newsletter.MAX_FIELD`) before any regex, and bound every loop
+  driven by the data (recurrences, thread depth, header counts);
 * wrap the parsing of each source so any exception (``RecursionError`` included)
   becomes ``ctx.problem(source, why)`` for that source alone;
-* HTML goes through :func:`newsletter.sanitize.html_to_markdown`, titles and names
-  through :func:`newsletter.sanitize.plain_text`; templates escape them in every
-  format, so text that looks like MJML or Jinja stays text.
+* HTML goes through :func:`newsletter.html_to_markdown`, titles and names through
+  :func:`newsletter.plain_text`; templates escape them in every format, so text that
+  looks like MJML or Jinja stays text. Markdown a provider writes itself escapes
+  plain values with :func:`newsletter.markdown_escape`.
 
-Providers never print, never exit and never touch another section.
+Providers never print, never exit, never touch another section, and import only the
+public API (``from newsletter import …``) and their own modules.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
+import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
 from .model import Item, Window
 
 if TYPE_CHECKING:
-    from .http import Fetched, Fetcher
     from .state import History
 
-ENTRY_POINT_GROUP = "newsletter.sections"
+TEMPLATES_FOLDER = "templates"
 
 
 class ProviderOptions(BaseModel):
@@ -69,95 +79,143 @@ class ProviderOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass
-class GatherContext:
-    """What a provider may use while gathering one section."""
+OptionsT = TypeVar("OptionsT", bound=ProviderOptions)
 
-    window: Window
-    workspace: Path
-    fetcher: Fetcher
-    history: History
-    section_id: str
-    timezone: str = "UTC"
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    figures: dict[str, float] = field(default_factory=dict)
-    on_problem: Callable[[str, str, str], None] | None = None
+
+@dataclass(frozen=True)
+class Fetched:
+    """The body of a source and where it finally came from."""
+
+    source: str
+    url: str
+    """The final URL after redirects (a ``file:`` URL for a workspace path): the base
+    against which the source's relative links resolve."""
+    content: bytes
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    elapsed: float = 0.0
+    status: int = 200
+    """The final HTTP status (304 when revalidated from the cache); 0 for a file."""
+    from_cache: bool = False
+
+
+class Sources(Protocol):
+    """How the core reads sources for a provider (the fetcher implements it)."""
+
+    async def fetch(
+        self, source: str, *, section: str = "", headers: Mapping[str, str] | None = None
+    ) -> Fetched: ...
+
+    def local_path(self, source: str) -> Path: ...
+
+
+class GatherContext:
+    """What a provider may use while gathering one section — and nothing else.
+
+    The core builds one per section; a provider reads from it and reports through it.
+    """
+
+    def __init__(
+        self,
+        *,
+        section_id: str,
+        window: Window,
+        timezone: str,
+        history: History,
+        sources: Sources,
+        state_folder: Path,
+        on_problem: Callable[[str, str], None],
+        on_figure: Callable[[str, float], None],
+    ) -> None:
+        self._section_id = section_id
+        self._window = window
+        self._timezone = timezone
+        self._history = history
+        self._sources = sources
+        self._state_folder = state_folder
+        self._on_problem = on_problem
+        self._on_figure = on_figure
+
+    @property
+    def section_id(self) -> str:
+        """The ``id`` of the section being gathered."""
+        return self._section_id
+
+    @property
+    def window(self) -> Window:
+        """The span the issue covers."""
+        return self._window
+
+    @property
+    def timezone(self) -> str:
+        """The newsletter's IANA timezone, in which weeks and dates are shown."""
+        return self._timezone
+
+    @property
+    def history(self) -> History:
+        """Earlier issues' figures (read-only)."""
+        return self._history
 
     async def fetch(self, source: str, headers: Mapping[str, str] | None = None) -> Fetched:
         """Read ``source`` (an http(s) URL, or a path relative to the workspace).
 
         Raises :class:`~newsletter.errors.SourceError` (with ``status`` and ``headers``
         when the server answered with an error)."""
-        return await self.fetcher.fetch(source, section=self.section_id, headers=headers)
+        return await self._sources.fetch(source, section=self._section_id, headers=headers)
+
+    def local_path(self, source: str) -> Path:
+        """A workspace path the provider reads by itself (a folder to list, a git
+        repository), checked by the same rules as ``fetch``: it must stay inside the
+        workspace unless ``[http] paths_outside_workspace``. Raises ``SourceError``."""
+        return self._sources.local_path(source)
+
+    def state_folder(self) -> Path:
+        """A folder of this section's own that lasts between runs, for caches such as
+        git mirrors (``.newsletter/sections/<section id>/``); made on first use."""
+        self._state_folder.mkdir(parents=True, exist_ok=True)
+        return self._state_folder
 
     def problem(self, source: str, message: str) -> None:
         """Record that ``source`` failed; the section still builds from the rest."""
-        self.problems.append((source, message))
-        if self.on_problem is not None:
-            self.on_problem(self.section_id, source, message)
+        self._on_problem(source, message)
 
     def record_figure(self, name: str, value: float) -> None:
         """Store a figure for this issue (e.g. ``lists/dev/messages``) in the history."""
-        self.figures[name] = value
+        self._on_figure(name, value)
 
 
-class SectionProvider(ABC):
+class SectionProvider(ABC, Generic[OptionsT]):
     """Base class of section providers; see the module docstring for the contract."""
 
     name: ClassVar[str]
     description: ClassVar[str]
     Options: ClassVar[type[ProviderOptions]] = ProviderOptions
+    """The options model, taken from the type argument: ``SectionProvider[MyOptions]``."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is SectionProvider:
+                (argument,) = get_args(base)
+                if isinstance(argument, type) and issubclass(argument, ProviderOptions):
+                    cls.Options = argument
 
     @abstractmethod
-    async def gather(self, options: Any, ctx: GatherContext) -> list[Item]:
+    async def gather(self, options: OptionsT, ctx: GatherContext) -> list[Item]:
         """Return this section's items for ``ctx.window``."""
 
-    def sources(self, options: Any) -> list[str]:
+    def sources(self, options: OptionsT) -> list[str]:
         """The URLs and workspace paths this section reads, for ``newsletter check``."""
         return []
 
-
-@dataclass(frozen=True)
-class BrokenPlugin:
-    """An entry point that failed to load, named so the user can remove it."""
-
-    name: str
-    distribution: str
-    error: str
-
-
-class ProviderRegistry:
-    """Maps provider names to classes. Built from entry points, or by hand in tests."""
-
-    def __init__(self, providers: Iterable[type[SectionProvider]] = ()) -> None:
-        self._providers: dict[str, type[SectionProvider]] = {}
-        self.broken: list[BrokenPlugin] = []
-        for provider in providers:
-            self.register(provider)
-
-    def register(self, provider: type[SectionProvider]) -> None:
-        self._providers[provider.name] = provider
-
-    def get(self, name: str) -> type[SectionProvider] | None:
-        return self._providers.get(name)
-
-    def names(self) -> list[str]:
-        return sorted(self._providers)
-
-    def __iter__(self) -> Iterator[type[SectionProvider]]:
-        return iter(self._providers[name] for name in self.names())
-
     @classmethod
-    def from_entry_points(cls) -> ProviderRegistry:
-        registry = cls()
-        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                provider = entry.load()
-                if not (isinstance(provider, type) and issubclass(provider, SectionProvider)):
-                    raise TypeError(f"{entry.value} is not a SectionProvider subclass")
-            except Exception as error:  # a broken plugin must not break the tool
-                dist = entry.dist.name if entry.dist else "unknown distribution"
-                registry.broken.append(BrokenPlugin(entry.name, dist, f"{error}"))
-                continue
-            registry.register(provider)
-        return registry
+    def template_folder(cls) -> Path | None:
+        """The folder of this provider's partials: ``templates/`` in the package that
+        holds its module, when there is one. Override to put them elsewhere."""
+        module = sys.modules.get(cls.__module__)
+        spec = getattr(module, "__spec__", None)
+        package = spec.parent if spec is not None else ""
+        if not package:  # a top-level module has no folder of its own
+            return None
+        folder = files(package) / TEMPLATES_FOLDER
+        return Path(str(folder)) if folder.is_dir() else None

@@ -30,6 +30,7 @@ _VOID = frozenset({"br"})
 # C0/C1 control characters other than tab and newline: never meaningful in a feed's text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
 def clean_html(fragment: str, base_url: str = "") -> str:
@@ -154,3 +155,8 @@ def html_to_markdown(fragment: str, words: int | None = None, base_url: str = ""
     markdown = str(_converter().convert(cleaned))
     markdown = re.sub(r"\n{3,}", "\n\n", markdown)
     return "\n".join(line.rstrip() for line in markdown.strip().splitlines())
+
+
+def markdown_escape(text: str) -> str:
+    """Escape a plain-text value (a title, an author) for use inside Markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))

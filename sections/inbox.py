@@ -38,12 +38,19 @@ from pydantic import Field, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from newsletter import mailarchive
-from newsletter.errors import SourceError
-from newsletter.model import Item
-from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
-from newsletter.sanitize import MAX_FIELD, html_to_markdown, plain_text
-from newsletter.urls import clean_url
+from newsletter import (
+    MAX_FIELD,
+    GatherContext,
+    Item,
+    ProviderOptions,
+    SectionProvider,
+    SourceError,
+    clean_url,
+    html_to_markdown,
+    plain_text,
+)
+
+from .mbox import open_archive, split_mbox, unquote_from
 
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
 _SECTION_TAG = re.compile(r"^\s*\[([a-z0-9][a-z0-9_-]*)\]\s*", re.IGNORECASE)
@@ -67,10 +74,9 @@ class InboxOptions(ProviderOptions):
         return self
 
 
-class InboxProvider(SectionProvider):
+class InboxProvider(SectionProvider[InboxOptions]):
     name = "inbox"
     description = "Community submissions from Markdown files and e-mails, offered per section."
-    Options = InboxOptions
 
     async def gather(self, options: InboxOptions, ctx: GatherContext) -> list[Item]:
         items: list[Item] = []
@@ -88,13 +94,17 @@ class InboxProvider(SectionProvider):
 
 
 async def _read_folder(folder: str, options: InboxOptions, ctx: GatherContext) -> list[Item]:
-    directory = ctx.workspace / folder
+    try:
+        directory = ctx.local_path(folder)
+    except SourceError as error:
+        ctx.problem(folder, error.reason)
+        return []
     if not directory.is_dir():
         ctx.problem(folder, "no such folder")
         return []
     items = []
     for path in sorted(directory.glob("*.md")):
-        source = path.relative_to(ctx.workspace).as_posix()
+        source = f"{folder.rstrip('/')}/{path.name}"
         try:
             fetched = await ctx.fetch(source)
             item = submission_item(fetched.content.decode("utf-8"), source, options)
@@ -164,14 +174,15 @@ def _moment(value: Any) -> datetime | None:
 
 
 async def _read_mailbox(mailbox: str, options: InboxOptions, ctx: GatherContext) -> list[Item]:
-    path = ctx.workspace / mailbox
     messages: list[tuple[str, bytes]] = []
     try:
+        path = ctx.local_path(mailbox)
         if path.is_dir():  # Maildir: one file per message in new/ and cur/
             for name in sorted(p for sub in ("new", "cur") for p in (path / sub).glob("*")):
                 if name.is_file():
-                    fetched = await ctx.fetch(name.relative_to(ctx.workspace).as_posix())
-                    messages.append((f"{mailbox}/{name.parent.name}/{name.name}", fetched.content))
+                    where = f"{mailbox.rstrip('/')}/{name.parent.name}/{name.name}"
+                    fetched = await ctx.fetch(where)
+                    messages.append((where, fetched.content))
         else:
             fetched = await ctx.fetch(mailbox)
             messages = [
@@ -192,8 +203,8 @@ async def _read_mailbox(mailbox: str, options: InboxOptions, ctx: GatherContext)
 def mbox_messages(content: bytes) -> list[bytes]:
     """The messages of an mbox (plain or gzipped), as the mailing-list reader splits them:
     only real envelope lines separate messages, and ``>From `` quoting is undone."""
-    stream = mailarchive.open_archive(content)
-    return [mailarchive.unquote_from(raw.data) for raw in mailarchive.split_mbox(stream)]
+    stream = open_archive(content)
+    return [unquote_from(raw.data) for raw in split_mbox(stream)]
 
 
 def mail_item(raw: bytes, where: str, options: InboxOptions) -> Item:

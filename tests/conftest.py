@@ -66,7 +66,7 @@ def make_workspace(tmp_path: Path) -> MakeWorkspace:
 @pytest.fixture
 def cli() -> Callable[..., object]:
     """Run the CLI in-process: ``cli("-C", ws, "draft")`` returns a click Result."""
-    from newsletter.cli import app
+    from newsletter.cli.app import app
 
     runner = CliRunner()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsletter.approval import content_digest, is_approved
-from newsletter.draft import load_draft
+from newsletter.draft.approval import content_digest, is_approved
+from newsletter.draft.file import load_draft
 from tests.drafts import item, sample_draft, write_sample
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import feedparser
 
-from newsletter.draft import draft_node, dump, load_draft
+from newsletter.draft.file import draft_node, dump, load_draft
 from tests.conftest import EXAMPLE
 
 
@@ -95,6 +95,6 @@ def test_a_damaged_manifest_is_named_not_overwritten(tmp_path: Path, cli: Any) -
     (ws / "site").mkdir()
     (ws / "site" / "issues.json").write_text("[{'oops'")
     result = cli("-C", ws, "publish")
-    assert result.exit_code == 1
+    assert result.exit_code == 8
     assert "issues.json: not an archive manifest" in result.output
     assert (ws / "site" / "issues.json").read_text() == "[{'oops'"

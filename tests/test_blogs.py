@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from newsletter.sections.blogs import BlogsProvider
-
 from newsletter.config import load_config
-from newsletter.gather import gather
+from newsletter.gather.run import gather
 from newsletter.model import Item
-from newsletter.providers import ProviderRegistry
+from newsletter.registry import ProviderRegistry
+from newsletter.sections.blogs.provider import BlogsProvider
 from newsletter.state import StateStore
 from newsletter.window import week_window
 from tests.feeds import Post, atom, rss

@@ -11,9 +11,9 @@ import feedparser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from newsletter.sections.blogs import BlogsOptions, _author, _item, parse_feed
 
 from newsletter.model import Item
+from newsletter.sections.blogs.provider import BlogsOptions, _author, _item, parse_feed
 from tests.feeds import Post, atom, rss
 
 EXAMPLE_FEEDS = Path(__file__).resolve().parent.parent / "examples" / "openstack" / "feeds"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from newsletter.config import load_config
-from newsletter.draft import load_draft
-from newsletter.providers import ProviderRegistry
-from newsletter.workspace import renderer_for
+from newsletter.draft.file import load_draft
+from newsletter.registry import ProviderRegistry
+from newsletter.render import renderer_for
 from tests.conftest import EXAMPLE
 
 CHROMIUM = Path("/usr/bin/chromium")

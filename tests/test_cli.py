@@ -25,7 +25,7 @@ def test_init_scaffolds_a_workspace_that_loads(tmp_path: Path, cli: Any) -> None
 
     assert open_config(ws).sections[0].provider == "blogs"
     again = cli("-C", tmp_path, "init", "myweekly")
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 2 and "already exists" in again.output
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
@@ -56,9 +56,9 @@ def test_workspace_option_works_like_git_dash_c(make_workspace: Any, cli: Any) -
 def test_usage_mistakes_get_clear_errors(make_workspace: Any, cli: Any) -> None:
     ws = make_workspace('[[section]]\nid = "b"\nprovider = "blogs"\nfeeds = ["f.xml"]\n')
     bad_week = cli("-C", ws, "draft", "--week", "2026-47")
-    assert bad_week.exit_code == 1 and "not an ISO week" in bad_week.output
+    assert bad_week.exit_code == 2 and "not an ISO week" in bad_week.output
     mixed = cli("-C", ws, "draft", "--week", "2026-W47", "--since", "2026-11-01")
-    assert mixed.exit_code == 1 and "--since and --until" in mixed.output
+    assert mixed.exit_code == 2 and "--since and --until" in mixed.output
     bad_date = cli("-C", ws, "draft", "--since", "yesterday", "--until", "2026-11-07")
     assert bad_date.exit_code == 2
     no_drafts = cli("-C", ws, "render")
@@ -85,7 +85,7 @@ def test_render_writes_three_files_or_one_format_to_stdout(make_workspace: Any, 
     md = cli("-C", ws, "render", "--format", "md", "--out", "-")
     assert md.stdout.startswith("# Bar Weekly\n")
     both = cli("-C", ws, "render", "-f", "md", "-f", "txt", "--out", "-")
-    assert both.exit_code == 1 and "one format" in both.output
+    assert both.exit_code == 2 and "one format" in both.output
     single = cli("-C", ws, "render", "-f", "txt", "--out", ws / "issue.txt")
     assert single.exit_code == 0 and (ws / "issue.txt").read_text().startswith("Bar Weekly")
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from newsletter.sections.blogs import BlogsOptions, BlogsProvider
 
 from newsletter.config import load_config
 from newsletter.errors import ConfigError
-from newsletter.providers import ProviderRegistry
+from newsletter.registry import ProviderRegistry
+from newsletter.sections.blogs.provider import BlogsOptions, BlogsProvider
 
 MINIMAL = """\
 [newsletter]

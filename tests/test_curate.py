@@ -10,8 +10,8 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
-from newsletter.curate import CurateApp
-from newsletter.draft import load_draft
+from newsletter.cli.curate import CurateApp
+from newsletter.draft.file import load_draft
 from tests.drafts import write_sample
 
 Script = Callable[[CurateApp, Pilot[bool]], Awaitable[None]]
@@ -125,5 +125,5 @@ def test_curate_without_a_terminal_says_what_to_use(make_workspace: Any, cli: An
     ws = make_workspace()
     write_sample(ws)
     result = cli("-C", ws, "curate")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "use 'newsletter edit'" in result.output

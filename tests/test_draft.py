@@ -10,15 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter.draft import (
-    ITEM_KEYS,
-    draft_node,
-    dump,
-    load_draft,
-    parse_text,
-    validate_node,
-    write_draft,
-)
+from newsletter.draft.file import ITEM_KEYS, draft_node, dump, load_draft, parse_text, validate_node
+from newsletter.draft.merge import write_draft
 from newsletter.errors import DraftError
 from newsletter.model import Draft, Item, Section
 from newsletter.window import week_window

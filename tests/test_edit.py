@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from newsletter.commands.edit import error_header, strip_header
-from newsletter.draft import load_draft
+from newsletter.cli.commands.edit import error_header, strip_header
+from newsletter.draft.file import load_draft
 from tests.drafts import write_sample
 
 # Each run appends what it was shown to seen.log, then acts as told by EDIT_PLAN, one
@@ -138,7 +138,7 @@ def test_missing_editor_is_a_clear_error(
     write_sample(ws)
     monkeypatch.setenv("VISUAL", "no-such-editor-here --wait")
     result = cli("-C", ws, "edit")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "cannot start the editor 'no-such-editor-here --wait'" in result.output
 
 

@@ -12,12 +12,12 @@ import pytest
 from markdown_it import MarkdownIt
 
 from newsletter.config import load_config
-from newsletter.draft import load_draft
+from newsletter.draft.file import load_draft
 from newsletter.errors import ConfigError
-from newsletter.providers import ProviderRegistry
-from newsletter.render import Renderer, RenderSettings
+from newsletter.registry import ProviderRegistry
+from newsletter.render import renderer_for
+from newsletter.render.renderer import Renderer, RenderSettings
 from newsletter.theme import Theme, contrast, contrast_problems
-from newsletter.workspace import renderer_for
 from tests.conftest import EXAMPLE
 
 DRAFT = EXAMPLE / "drafts" / "2011-W26.yaml"

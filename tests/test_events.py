@@ -12,17 +12,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from newsletter.sections.events import (
+
+from newsletter.gather.fetch import Fetcher, Limits
+from newsletter.model import Item, Window
+from newsletter.providers import GatherContext
+from newsletter.sections.events.provider import (
     EventsOptions,
     EventsProvider,
     listing_span,
     read_calendar,
     read_events_file,
 )
-
-from newsletter.http import Fetcher, Limits
-from newsletter.model import Item, Window
-from newsletter.providers import GatherContext
 from tests.servers import FeedServer
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -49,16 +49,19 @@ def gather(
 ) -> tuple[list[Item], list[tuple[str, str]]]:
     async def run() -> tuple[list[Item], list[tuple[str, str]]]:
         async with Fetcher(tmp_path, Limits()) as fetcher:
+            problems: list[tuple[str, str]] = []
             ctx = GatherContext(
-                window=window,
-                workspace=tmp_path,
-                fetcher=fetcher,
-                history=None,  # type: ignore[arg-type]
                 section_id="events",
+                window=window,
                 timezone=timezone,
+                history=None,  # type: ignore[arg-type]
+                sources=fetcher,
+                state_folder=tmp_path / "state",
+                on_problem=lambda source, why: problems.append((source, why)),
+                on_figure=lambda name, value: None,
             )
             items = await EventsProvider().gather(EventsOptions(**options), ctx)
-            return items, ctx.problems
+            return items, problems
 
     return asyncio.run(run())
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from newsletter.draft import load_draft
+from newsletter.draft.file import load_draft
 from tests.feeds import Post, atom, rss
 from tests.servers import FeedServer, Route
 

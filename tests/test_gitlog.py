@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsletter import gitlog
 from newsletter.errors import SourceError
+from newsletter.sections.stats import gitlog
 from tests.gitrepos import Repo
 
 W47 = (int(datetime(2026, 11, 16, tzinfo=UTC).timestamp()),

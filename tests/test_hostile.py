@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from newsletter.gather import GatherResult, gather, limits_for
-from newsletter.http import Fetcher
-from newsletter.providers import ProviderRegistry
+from newsletter.gather.fetch import Fetcher
+from newsletter.gather.run import GatherResult, gather, limits_for
+from newsletter.registry import ProviderRegistry
 from newsletter.state import StateStore, state_path
 from newsletter.window import week_window
 from newsletter.workspace import open_config

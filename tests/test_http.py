@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from newsletter.errors import SourceError
-from newsletter.http import Fetched, Fetcher, Limits
+from newsletter.gather.fetch import Fetched, Fetcher, Limits
 from tests.hostile import PUBLIC, Reroute
 from tests.servers import FeedServer, Route
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from newsletter.sections.inbox import InboxOptions, front_matter, mail_item, mbox_messages
 
-from newsletter.draft import load_draft
+from newsletter.draft.file import load_draft
 from newsletter.model import Draft, Section
+from newsletter.sections.inbox import InboxOptions, front_matter, mail_item, mbox_messages
 from tests.feeds import Post, rss
 
 W47 = datetime(2026, 11, 18, 9, tzinfo=UTC)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsletter import mailarchive
-from newsletter.mailarchive import MailMessage, Skipped
+from newsletter.sections import mbox as mbox_reader
+from newsletter.sections.mailing_lists import archive as mailarchive
+from newsletter.sections.mailing_lists.archive import MailMessage, Skipped
 from tests.mail import mail, mbox
 
 WHEN = datetime(2011, 6, 27, 10, 3, tzinfo=timezone(timedelta(hours=-7)))
@@ -42,7 +43,7 @@ def test_headers_are_decoded_and_pipermail_addresses_restored() -> None:
 def test_from_lines_inside_bodies_do_not_split_messages() -> None:
     body = "From what I see, it works.\n\nFrom here on\n>From the escaped line\n"
     data = mbox(mail("one", "a@x.org", WHEN, "<1@x>", body), mail("two", "b@x.org", WHEN, "<2@x>"))
-    messages = list(mailarchive.split_mbox(io.BytesIO(data)))
+    messages = list(mbox_reader.split_mbox(io.BytesIO(data)))
     assert len(messages) == 2
     text, is_html = mailarchive.body_text(messages[0])
     assert not is_html
@@ -112,7 +113,7 @@ def test_multipart_takes_the_text_part_and_html_only_is_flagged() -> None:
         "From a@x.org Mon Jun 27 17:03:12 2011\nFrom: a@x.org\nSubject: h\n"
         "Date: Mon, 27 Jun 2011 10:03:12 -0700\nContent-Type: text/html\n\n<p>only html</p>\n"
     )
-    raws = list(mailarchive.split_mbox(io.BytesIO((multipart + html_only).encode())))
+    raws = list(mbox_reader.split_mbox(io.BytesIO((multipart + html_only).encode())))
     assert mailarchive.body_text(raws[0]) == ("plain café", False)
     assert mailarchive.body_text(raws[1]) == ("<p>only html</p>\n", True)
 
@@ -120,7 +121,7 @@ def test_multipart_takes_the_text_part_and_html_only_is_flagged() -> None:
 def test_gzip_archives_and_oversized_messages() -> None:
     huge = mail("big", "a@x.org", WHEN, "<1@x>", "x" * 50_000)
     data = mbox(huge, mail("small", "b@x.org", WHEN, "<2@x>"))
-    raws = list(mailarchive.split_mbox(mailarchive.open_archive(gzip.compress(data)),
+    raws = list(mbox_reader.split_mbox(mbox_reader.open_archive(gzip.compress(data)),
                                        chunk_size=4096, max_message=10_000))  # fmt: skip
     assert [len(r.data) <= 10_000 for r in raws] == [True, True]
     assert [r.truncated for r in raws] == [True, False]
@@ -137,8 +138,8 @@ def test_splitting_does_not_depend_on_chunk_boundaries(bodies: list[str], chunk:
     data = mbox(
         *(mail(f"s{i}", "a@x.org", WHEN, f"<{i}@x>", body) for i, body in enumerate(bodies))
     )
-    whole = list(mailarchive.split_mbox(io.BytesIO(data), chunk_size=1 << 20))
-    assert list(mailarchive.split_mbox(io.BytesIO(data), chunk_size=chunk)) == whole
+    whole = list(mbox_reader.split_mbox(io.BytesIO(data), chunk_size=1 << 20))
+    assert list(mbox_reader.split_mbox(io.BytesIO(data), chunk_size=chunk)) == whole
     # Every generated message starts a part; a body line may look like an envelope
     # and split further, but no message is ever lost or merged into another.
     subjects = [

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsletter.sections.mailing_lists import hyperkitty_hash
 from ruamel.yaml import YAML
 
+from newsletter.sections.mailing_lists.provider import hyperkitty_hash
 from tests.conftest import EXAMPLE
 from tests.mail import mail, mbox
 from tests.servers import FeedServer, Route

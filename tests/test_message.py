@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from newsletter.config import SendSettings
 from newsletter.errors import SendError
-from newsletter.message import build, check_header_text, prepare
 from newsletter.model import Draft, Window
+from newsletter.send.message import build, check_header_text, prepare
 
 WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WINDOW = Window(start=datetime(2026, 11, 16, tzinfo=UTC), end=datetime(2026, 11, 23, tzinfo=UTC))

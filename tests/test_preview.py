@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsletter.preview import PreviewServer
+from newsletter.cli.preview import PreviewServer
 from tests.conftest import EXAMPLE
 
 

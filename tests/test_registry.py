@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsletter.sections.blogs import BlogsProvider
 from pydantic import Field
 
-from newsletter.cli import Globals
-from newsletter.commands import draft as draft_command
-from newsletter.draft import load_draft
+from newsletter.cli.commands import draft as draft_command
+from newsletter.cli.environment import Environment
+from newsletter.draft.file import load_draft
 from newsletter.model import Item
-from newsletter.providers import GatherContext, ProviderOptions, ProviderRegistry, SectionProvider
+from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
+from newsletter.registry import ProviderRegistry
+from newsletter.sections.blogs.provider import BlogsProvider
 
 
 class GreetingOptions(ProviderOptions):
@@ -46,7 +47,7 @@ class BrokenProvider(SectionProvider):
 
 def _run(ws: Path) -> int:
     registry = ProviderRegistry([GreetingProvider, BrokenProvider, BlogsProvider])
-    options = Globals(workspace=ws, quiet=True, traceback=False)
+    options = Environment(workspace=ws, quiet=True)
     return draft_command.run(
         options, "2026-W47", None, None, strict=False, registry=registry,
         now=datetime(2026, 11, 25, tzinfo=UTC),
@@ -94,4 +95,4 @@ def test_figures_are_stored_per_issue(make_workspace: Any) -> None:
 def test_entry_points_find_the_built_in_provider() -> None:
     registry = ProviderRegistry.from_entry_points()
     assert registry.get("blogs") is BlogsProvider
-    assert registry.broken == []
+    assert registry.broken == {}

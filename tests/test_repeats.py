@@ -10,11 +10,12 @@ from typing import Any, ClassVar
 import pytest
 
 from newsletter.config import load_config
-from newsletter.draft import load_draft
+from newsletter.draft.file import load_draft
 from newsletter.featured import featured_keys, record_published
-from newsletter.gather import gather, preselect
+from newsletter.gather.run import gather, preselect
 from newsletter.model import Item
-from newsletter.providers import GatherContext, ProviderOptions, ProviderRegistry, SectionProvider
+from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
+from newsletter.registry import ProviderRegistry
 from newsletter.state import StateStore, state_path
 from newsletter.window import week_window
 from tests.drafts import item, sample_draft

@@ -78,7 +78,7 @@ def test_defuse_keeps_documents_without_doctype_or_long_names(text: str) -> None
 def test_a_crash_while_parsing_one_feed_is_a_problem_on_that_feed(
     make_workspace: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsletter.sections import blogs
+    from newsletter.sections.blogs import provider as blogs
 
     real = blogs.parse_feed
 

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from newsletter.sections.stats import change, sparkline
-from newsletter.sections.trackers import retry_delay
-
-from newsletter.draft import load_draft
+from newsletter.draft.file import load_draft
 from newsletter.errors import SourceError
+from newsletter.sections.stats.provider import change, sparkline
+from newsletter.sections.stats.trackers import retry_delay
 from tests.gitrepos import Repo
 from tests.servers import FeedServer, Route
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsletter.mailarchive import MailMessage
-from newsletter.threads import normalize_subject, thread
+from newsletter.sections.mailing_lists.archive import MailMessage
+from newsletter.sections.mailing_lists.threads import normalize_subject, thread
 
 T0 = datetime(2011, 6, 27, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newsletter.draft import load_draft
+from newsletter.draft.file import load_draft
 from tests.hostile import good_feed
 from tests.servers import FeedServer, Route
 
@@ -71,7 +71,7 @@ WRITER = textwrap.dedent(
     import sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from newsletter.draft import write_draft
+    from newsletter.draft.merge import write_draft
     from newsletter.model import Draft, Item, Section
     from newsletter.window import week_window
 

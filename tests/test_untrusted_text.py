@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from newsletter.draft import parse_text, validate_node
+from newsletter.draft.file import parse_text, validate_node
 from newsletter.errors import DraftError
 from newsletter.model import Draft, Item, Section
-from newsletter.render import Renderer
+from newsletter.render.renderer import Renderer
 from newsletter.sanitize import html_to_markdown
 from newsletter.window import week_window
 from tests.conftest import EXAMPLE

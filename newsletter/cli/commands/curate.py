@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ...errors import UsageError
+from ..exits import ExitStatus
+from ._choose import pick_draft
+
+if TYPE_CHECKING:
+    from ..environment import Environment
+
+
+def run(env: Environment, draft_file: Path | None) -> ExitStatus:
+    path = pick_draft(env.workspace, draft_file)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("curate needs a terminal; without one, use 'newsletter edit'")
+    from ..curate import curate
+
+    saved = curate(path)
+    env.err.print(f"Saved {path.name}." if saved else f"{path.name} is unchanged.")
+    return ExitStatus.OK

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+
+from ...config import Config
+from ...draft.lint import (
+    Finding,
+    LinkCache,
+    check_links,
+    content_findings,
+    draft_links,
+    html_findings,
+)
+from ...gather import Fetcher, fetcher_for
+from ...render import renderer_for
+from ..exits import ExitStatus
+from ._choose import choose_draft, optional_config
+
+if TYPE_CHECKING:
+    from ..environment import Environment
+
+
+def run(env: Environment, draft_file: Path | None, links: bool, strict: bool) -> ExitStatus:
+    workspace = env.workspace
+    path, draft = choose_draft(workspace, draft_file)
+    config = optional_config(workspace)
+    renderer = renderer_for(workspace, config)
+    console = env.err
+
+    found = draft_links(draft)
+    findings = content_findings(draft, found)
+    findings += html_findings(renderer.render(draft, "html"))
+    if links:
+        cache = LinkCache(workspace)
+        to_check = [url for url in found if not cache.fresh(url)]
+        console.print(
+            f"Checking {len(to_check)} link(s) ({len(found) - len(to_check)} checked today)…"
+        )
+        broken = asyncio.run(_check(workspace, config, to_check))
+        cache.save(url for url in to_check if url not in broken)
+        for url, why in broken.items():
+            findings.append(Finding("error", url, f"{why} (in {', '.join(found[url])})"))
+
+    out = env.final
+    for finding in findings:
+        colour = "red" if finding.level == "error" else "yellow"
+        out.print(
+            f"[{colour}]{finding.level}[/] {escape(finding.where)}: {escape(finding.message)}"
+        )
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    out.print(f"{path.name}: {errors} error(s), {warnings} warning(s)")
+    if errors or (strict and warnings):
+        return ExitStatus.LINT
+    return ExitStatus.OK
+
+
+async def _check(workspace: Path, config: Config | None, urls: list[str]) -> dict[str, str]:
+    """Ask each link through the fetcher: the links come from untrusted sources."""
+    fetcher = fetcher_for(config) if config is not None else Fetcher(workspace)
+    async with fetcher:
+        return await check_links(urls, fetcher.check)

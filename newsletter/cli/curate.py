@@ -1,0 +1,335 @@
+"""The curation UI: a Textual app that edits the draft's round-trip YAML node in place.
+
+Every change goes straight into the ruamel node read from the file, so the editor's
+comments, order and untouched fields survive; ``w`` validates the whole draft with
+the core models and writes it atomically. Keyboard only; laid out for 80×24.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ..draft.file import dump, item_node, parse_text, validate_node
+from ..errors import DraftError
+from ..fileio import write_atomic
+from ..model import Item
+
+
+def _text(value: str) -> str | LiteralScalarString:
+    """A YAML scalar for ``value``: block style when it spans lines, as draft.py writes."""
+    value = value.strip("\n")
+    return LiteralScalarString(value + "\n") if "\n" in value else value
+
+
+def preview_markdown(item: CommentedMap) -> str:
+    """The selected item as the reader would see it, plus what the editor needs to know."""
+    title = str(item.get("title") or item.get("id"))
+    url = str(item.get("url") or "")
+    heading = f"## [{title}]({url})" if url else f"## {title}"
+    byline = " · ".join(str(item.get(key)) for key in ("author", "source") if item.get(key))
+    parts = [
+        "*Included.*" if item.get("include") else "*Offered, not included.*",
+        heading,
+        f"*{byline}*" if byline else "",
+        str(item.get("summary") or "").strip(),
+    ]
+    note = str(item.get("note") or "").strip()
+    if note:
+        parts.append("\n".join(f"> {line}" for line in note.splitlines()))
+    details = item.get("details") or {}
+    if isinstance(details, dict) and details.get("seen_in"):
+        parts.append(f"*Already featured in {details['seen_in']}.*")
+    return "\n\n".join(part for part in parts if part)
+
+
+class TextScreen(ModalScreen[str | None]):
+    """Edit one field: a single line (title) or Markdown text (summary, note, intro)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "done", "Keep"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, prompt: str, value: str, multiline: bool) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.value = value
+        self.multiline = multiline
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(f"{self.prompt} — ctrl+s keeps, escape cancels")
+            if self.multiline:
+                yield TextArea(self.value, id="field")
+            else:
+                yield Input(self.value, id="field")
+
+    def on_input_submitted(self) -> None:
+        self.action_done()
+
+    def action_done(self) -> None:
+        field = self.query_one("#field")
+        if isinstance(field, TextArea):
+            self.dismiss(field.text)
+        elif isinstance(field, Input):
+            self.dismiss(field.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AddItemScreen(ModalScreen[dict[str, str] | None]):
+    """A hand-written item: title, URL and text."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "done", "Add"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("New item — tab moves, ctrl+s adds, escape cancels")
+            yield Input(placeholder="Title", id="title")
+            yield Input(placeholder="https://… (optional)", id="url")
+            yield TextArea(id="text")
+
+    def action_done(self) -> None:
+        title = self.query_one("#title", Input).value.strip()
+        url = self.query_one("#url", Input).value.strip()
+        if not title:
+            self.notify("An item needs a title.", severity="error")
+            return
+        if url and not url.startswith(("http://", "https://")):
+            self.notify("The URL must start with http:// or https://", severity="error")
+            return
+        self.dismiss({"title": title, "url": url, "text": self.query_one("#text", TextArea).text})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CurateApp(App[bool]):
+    """Section by section: include, order, words. Returns True when the draft was saved."""
+
+    TITLE = "newsletter curate"
+    CSS = """
+    #heading { height: 1; background: $boost; padding: 0 1; }
+    #items { width: 40%; }
+    #preview { width: 60%; padding: 0 1; }
+    #dialog { width: 76; height: auto; max-height: 20; border: round $accent;
+              background: $surface; padding: 0 1; }
+    #dialog TextArea { height: 12; }
+    TextScreen, AddItemScreen { align: center middle; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "include", "Include"),
+        Binding("n", "section(1)", "Next sect."),
+        Binding("p", "section(-1)", "Prev sect."),
+        Binding("K,ctrl+up", "move(-1)", "Up"),
+        Binding("J,ctrl+down", "move(1)", "Down"),
+        Binding("t", "edit('title')", "Title"),
+        Binding("s", "edit('summary')", "Summary"),
+        Binding("o", "edit('note')", "Note"),
+        Binding("a", "add", "Add"),
+        Binding("i", "intro", "Intro"),
+        Binding("w", "write", "Write"),
+        Binding("q", "quit_curate", "Quit"),
+    ]
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.original = path.read_text(encoding="utf-8")
+        self.node = parse_text(self.original, str(path))
+        validate_node(self.node, str(path))  # curate only a draft the models accept
+        self.section_index = 0
+        self.dirty = False
+        self.saved = False
+
+    # ------------------------------------------------------------ layout and refresh
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="heading")
+        with Horizontal():
+            yield OptionList(id="items")
+            yield Markdown(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_section(select=0)
+
+    @property
+    def sections(self) -> CommentedSeq:
+        sections = self.node.get("sections")
+        return sections if isinstance(sections, CommentedSeq) else CommentedSeq()
+
+    @property
+    def section(self) -> CommentedMap | None:
+        sections = self.sections
+        return sections[self.section_index] if sections else None
+
+    @property
+    def items(self) -> CommentedSeq:
+        section = self.section
+        if section is None:
+            return CommentedSeq()
+        return section.setdefault("items", CommentedSeq())  # type: ignore[no-any-return]
+
+    @property
+    def selected(self) -> int | None:
+        index = self.query_one("#items", OptionList).highlighted
+        return index if index is not None and index < len(self.items) else None
+
+    def show_section(self, select: int | None = None) -> None:
+        section, items = self.section, self.items
+        heading = self.query_one("#heading", Static)
+        if section is None:
+            heading.update("This draft has no sections.")
+            return
+        included = sum(1 for item in items if item.get("include"))
+        problems = len(section.get("problems") or [])
+        text = (
+            f"{self.section_index + 1}/{len(self.sections)} {section.get('title') or section['id']}"
+            f" · {included} of {len(items)} included"
+        )
+        if problems:
+            text += f" · {problems} problem(s)"
+        heading.update(text + (" · unsaved" if self.dirty else ""))
+        listing = self.query_one("#items", OptionList)
+        keep = self.selected if select is None else select
+        listing.clear_options()
+        listing.add_options(
+            Option(f"[{'x' if item.get('include') else ' '}] {item.get('title') or item['id']}")
+            for item in items
+        )
+        if items:
+            listing.highlighted = max(0, min(keep or 0, len(items) - 1))
+        listing.focus()
+        self.show_preview()
+
+    def show_preview(self) -> None:
+        index = self.selected
+        section = self.section
+        if index is not None:
+            text = preview_markdown(self.items[index])
+        elif section is not None:
+            text = f"*No items.* Press **a** to add one to {section.get('title')}."
+        else:
+            text = ""
+        self.query_one("#preview", Markdown).update(text)
+
+    def on_option_list_option_highlighted(self) -> None:
+        self.show_preview()
+
+    def changed(self, select: int | None = None) -> None:
+        self.dirty = True
+        self.show_section(select)
+
+    # ------------------------------------------------------------ actions
+
+    def action_section(self, step: int) -> None:
+        if self.sections:
+            self.section_index = (self.section_index + step) % len(self.sections)
+            self.show_section(select=0)
+
+    def action_include(self) -> None:
+        index = self.selected
+        if index is not None:
+            item = self.items[index]
+            item["include"] = not bool(item.get("include"))
+            self.changed()
+
+    def action_move(self, step: int) -> None:
+        index, items = self.selected, self.items
+        if index is None or not 0 <= index + step < len(items):
+            return
+        item = items.pop(index)
+        items.insert(index + step, item)
+        self.changed(select=index + step)
+
+    def action_edit(self, key: str) -> None:
+        index = self.selected
+        if index is None:
+            return
+        item = self.items[index]
+
+        def keep(value: str | None) -> None:
+            if value is not None and value != str(item.get(key) or ""):
+                item[key] = " ".join(value.split()) if key == "title" else _text(value)
+                self.changed()
+
+        self.push_screen(
+            TextScreen(key.capitalize(), str(item.get(key) or ""), key != "title"), keep
+        )
+
+    def action_intro(self) -> None:
+        def keep(value: str | None) -> None:
+            if value is not None and value != str(self.node.get("intro") or ""):
+                self.node["intro"] = _text(value)
+                self.changed()
+
+        self.push_screen(TextScreen("Issue intro", str(self.node.get("intro") or ""), True), keep)
+
+    def action_add(self) -> None:
+        if self.section is None:
+            return
+
+        def add(fields: dict[str, str] | None) -> None:
+            if fields is None:
+                return
+            taken = {str(item.get("id")) for item in self.items}
+            digest = hashlib.sha1(f"{fields['title']}\n{fields['url']}".encode()).hexdigest()
+            item_id = f"hand-{digest[:10]}"
+            while item_id in taken:
+                item_id += "x"
+            node = item_node(Item(id=item_id, title=fields["title"], url=fields["url"]))
+            node["summary"] = _text(fields["text"])
+            position = (self.selected + 1) if self.selected is not None else len(self.items)
+            self.items.insert(position, node)
+            self.changed(select=position)
+
+        self.push_screen(AddItemScreen(), add)
+
+    def action_write(self) -> None:
+        try:
+            validate_node(self.node, str(self.path))
+        except DraftError as error:
+            self.notify("\n".join(error.problems[:5]), title="Not saved", severity="error")
+            return
+        if self.path.read_text(encoding="utf-8") != self.original:
+            self.notify(
+                f"{self.path.name} changed on disk since curate opened it; not overwritten.",
+                title="Not saved",
+                severity="error",
+            )
+            return
+        text = dump(self.node)
+        write_atomic(self.path, text)
+        self.original = text
+        self.dirty = False
+        self.saved = True
+        self.notify(f"Saved {self.path.name}.")
+        self.show_section()
+
+    def action_quit_curate(self) -> None:
+        if self.dirty:
+            self.dirty = False  # a second q quits
+            self.notify("Unsaved changes: w writes them, q again quits without saving.")
+            return
+        self.exit(self.saved)
+
+
+def curate(path: Path, **run_options: Any) -> bool:
+    """Run the UI on ``path``; True when the draft was written."""
+    return bool(CurateApp(path).run(**run_options))

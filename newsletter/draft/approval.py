@@ -1,0 +1,56 @@
+"""Approval of a draft: who said it may go out, when, and for exactly which content.
+
+``newsletter approve`` records ``approved: {by, at, digest}`` at the top of the draft
+YAML. ``digest`` is the SHA-256 of the draft's content (everything but the approval
+itself and the gathering problems, which never reach readers), so any later edit —
+by hand, by ``curate`` or by a re-run of ``newsletter draft`` — makes the digest stale
+and the draft counts as not approved until it is approved again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from ..model import Approval, Draft
+from .file import approval_node
+
+_NOT_CONTENT: Any = {"approved": True, "sections": {"__all__": {"problems"}}}
+
+
+def content_digest(draft: Draft) -> str:
+    """SHA-256 (hex) of what the draft would publish, in a canonical JSON form."""
+    data = draft.model_dump(mode="json", exclude=_NOT_CONTENT)
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_approved(draft: Draft) -> bool:
+    """True when the draft carries an approval of exactly its current content."""
+    return draft.approved is not None and draft.approved.digest == content_digest(draft)
+
+
+def describe_approval(draft: Draft) -> str:
+    """One line for people: approved by whom and when, stale, or not approved."""
+    if draft.approved is None:
+        return "not approved (run: newsletter approve)"
+    who = f"{draft.approved.by} at {draft.approved.at.isoformat(timespec='minutes')}"
+    if is_approved(draft):
+        return f"approved by {who}"
+    return f"not approved: changed since {who} approved it (approve again)"
+
+
+def approve(node: CommentedMap, draft: Draft, by: str, at: datetime) -> Approval:
+    """Record the approval of ``draft`` in its YAML ``node`` (in place), before sections."""
+    approval = Approval(by=by, at=at, digest=content_digest(draft))
+    if "approved" in node:
+        node["approved"] = approval_node(approval)
+    else:
+        keys = list(node)
+        position = keys.index("sections") if "sections" in keys else len(keys)
+        node.insert(position, "approved", approval_node(approval))
+    return approval

@@ -1,0 +1,265 @@
+"""The draft file: the editor's interface, written and read as round-trip YAML.
+
+``drafts/<issue>.yaml`` keeps the editor's comments, order and edits. Every key is
+written even when empty so the editor sees where to type. Loading validates with the
+core models and reports each mistake with its line and field. Re-drafting merges into
+it (:mod:`.merge`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from ..errors import DraftError
+from ..model import Approval, Draft, Item, Section
+from ..state import STATE_DIR
+from ..window import describe
+
+DRAFTS_DIR = "drafts"
+ITEM_KEYS = (
+    "id", "include", "title", "url", "author", "published", "source", "summary", "note",
+    "details",
+)  # fmt: skip
+SECTION_KEYS = ("id", "title", "provider", "intro", "problems", "items")
+HEADER = """\
+{title} — draft of issue {issue} ({dates})
+
+How to edit (your edits survive re-running `newsletter draft`):
+  include: true / false   puts an item in the issue or leaves it out
+  note:                   your words, shown with the item (Markdown)
+  title, summary:         edit freely; summary and intro are Markdown
+  items:                  reorder by moving whole blocks; add your own with a new id
+  intro:                  the issue's opening words, and each section's
+Comments (lines starting with #) are kept. Then: newsletter render {path}"""
+
+
+class _Constructor(RoundTripConstructor):
+    """Keeps timestamps as the strings written, so their UTC offset is never lost."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def _refuse_tag(constructor: Any, suffix: str, node: Any) -> Any:
+    raise ConstructorError(
+        None, None, f"the tag {node.tag} is not allowed in a draft (it is never run)",
+        node.start_mark,
+    )  # fmt: skip
+
+
+# Python object tags (and any local tag) are errors, never constructed, never executed.
+_Constructor.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
+_Constructor.add_multi_constructor("!", _refuse_tag)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    yaml.allow_duplicate_keys = False
+    yaml.width = 4096  # long titles stay on one line, easy to edit
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def draft_path(workspace: Path, issue: str) -> Path:
+    return workspace / DRAFTS_DIR / f"{issue}.yaml"
+
+
+def snapshot_path(workspace: Path, issue: str) -> Path:
+    return workspace / STATE_DIR / "gathered" / f"{issue}.json"
+
+
+def newest_draft(workspace: Path) -> Path | None:
+    drafts = sorted((workspace / DRAFTS_DIR).glob("*.yaml"))
+    return drafts[-1] if drafts else None
+
+
+# ---------------------------------------------------------------- to YAML
+
+
+# What YAML can show in a literal block; anything else is written quoted, with escapes.
+_BLOCK_SAFE = re.compile(r"^[\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
+
+
+def yaml_scalar(value: Any) -> Any:
+    if isinstance(value, str) and "\n" in value and _BLOCK_SAFE.match(value):
+        return LiteralScalarString(value)
+    if isinstance(value, dict):
+        node = CommentedMap()
+        for key, inner in value.items():
+            node[key] = yaml_scalar(inner)
+        return node
+    if isinstance(value, list):
+        return CommentedSeq(yaml_scalar(inner) for inner in value)
+    return value
+
+
+def item_node(item: Item) -> CommentedMap:
+    data = item.model_dump(mode="json")
+    data["published"] = data["published"] or ""
+    node = CommentedMap()
+    for key in ITEM_KEYS:
+        node[key] = yaml_scalar(data[key])
+    return node
+
+
+def section_node(section: Section) -> CommentedMap:
+    node = CommentedMap()
+    node["id"] = section.id
+    node["title"] = section.title
+    node["provider"] = section.provider
+    node["intro"] = yaml_scalar(section.intro)
+    node["problems"] = CommentedSeq(section.problems)
+    node["items"] = CommentedSeq(item_node(item) for item in section.items)
+    return node
+
+
+def draft_node(draft: Draft, path_hint: str) -> CommentedMap:
+    node = CommentedMap()
+    node["issue"] = draft.issue
+    node["title"] = draft.title
+    window = CommentedMap()
+    window["start"] = draft.window.start.isoformat()
+    window["end"] = draft.window.end.isoformat()
+    node["window"] = window
+    node["intro"] = yaml_scalar(draft.intro)
+    if draft.approved is not None:
+        node["approved"] = approval_node(draft.approved)
+    node["sections"] = CommentedSeq(section_node(section) for section in draft.sections)
+    header = HEADER.format(
+        title=draft.title, issue=draft.issue, dates=describe(draft.window), path=path_hint
+    )
+    node.yaml_set_start_comment(header)
+    for index in range(1, len(node["sections"])):
+        node["sections"].yaml_set_comment_before_after_key(index, before="\n")
+    return node
+
+
+def approval_node(approval: Approval) -> CommentedMap:
+    node = CommentedMap()
+    node["by"] = approval.by
+    node["at"] = approval.at.isoformat()
+    node["digest"] = approval.digest
+    return node
+
+
+def dump(node: CommentedMap) -> str:
+    buffer = io.StringIO()
+    _yaml().dump(node, buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- from YAML
+
+
+def read_node(path: Path) -> CommentedMap:
+    """Parse a draft file's YAML (no validation), locating syntax errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DraftError(str(path), ["no such draft; run 'newsletter draft' first"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DraftError(str(path), [f"cannot read: {error}"]) from None
+    return parse_text(text, str(path))
+
+
+def parse_text(text: str, where: str) -> CommentedMap:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "\t" in line[: len(line) - len(line.lstrip())]:
+            raise DraftError(where, [f"line {number}: a tab in the indentation; use spaces"])
+    try:
+        node = _yaml().load(text)
+    except YAMLError as error:
+        raise DraftError(where, [_describe_yaml_error(error)]) from None
+    if not isinstance(node, CommentedMap):
+        raise DraftError(where, ["line 1: a draft is a mapping with issue, title, sections…"])
+    return node
+
+
+def _describe_yaml_error(error: YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    context = getattr(error, "context", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    text = f"{where}{problem}"
+    if context and "duplicate" in str(context) + str(problem):
+        text = f"{where}{context} — {problem}"
+    return text
+
+
+def to_plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(key): to_plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [to_plain(value) for value in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def validate_node(node: CommentedMap, where: str) -> Draft:
+    try:
+        return Draft.model_validate(to_plain(node))
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors():
+            loc = detail["loc"]
+            if detail["type"] == "extra_forbidden":
+                message = "unknown key"
+            elif detail["type"] == "value_error":
+                message = str(detail["ctx"]["error"])  # our own words, without pydantic's prefix
+            else:
+                message = detail["msg"]
+            position = _position(node, loc)
+            prefix = f"{position}: " if position else ""
+            problems.append(f"{prefix}{_field_path(loc)}: {message}")
+        raise DraftError(where, problems) from None
+
+
+def load_draft(path: Path) -> Draft:
+    return validate_node(read_node(path), str(path))
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _position(node: Any, loc: tuple[int | str, ...]) -> str:
+    """``line L, column C`` of the deepest part of ``loc`` that exists in the YAML: the
+    value's own position when it is there, else its key's, else the enclosing mapping's."""
+    where: tuple[int, int] | None = None
+    for part in loc:
+        try:
+            if isinstance(node, CommentedMap) and part in node:
+                where = node.lc.key(part)
+                value = node.lc.data.get(part)
+                if value is not None and len(value) >= 4 and value[2] is not None:
+                    where = (value[2], value[3])
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+                where = node.lc.item(part)
+                node = node[part]
+            else:
+                break
+        except (KeyError, TypeError, AttributeError):
+            break
+    if where is None and isinstance(node, CommentedMap):
+        where = (node.lc.line, node.lc.col)
+    return f"line {where[0] + 1}, column {where[1] + 1}" if where else ""
+
+
+# ---------------------------------------------------------------- writing and merging

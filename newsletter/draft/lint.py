@@ -1,0 +1,159 @@
+"""Checks on a draft before it is sent: dead links, tracking parameters, empty
+sections, an email too big for Gmail, links that are not absolute.
+
+Links are checked concurrently by a checker the caller gives (the CLI passes the
+fetcher's, so the links, which come from untrusted sources, are asked under the same
+deadline, redirect and private-address rules as every source). A link that answered is
+remembered for a day in ``.newsletter/links.json``, so linting again while editing is
+quick; a link that failed is always asked again, so a fixed one clears at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+
+from ..fileio import write_atomic
+from ..model import Draft
+from ..state import STATE_DIR
+from ..urls import clean_url, tracking_params
+
+GMAIL_CLIP = 102 * 1024
+CACHE_NAME = "links.json"
+CACHE_SECONDS = 24 * 3600
+
+Level = Literal["error", "warning"]
+_markdown = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    where: str
+    message: str
+
+
+def draft_links(draft: Draft) -> dict[str, list[str]]:
+    """Every http(s) URL in the included parts of ``draft``, with where each appears."""
+    found: dict[str, list[str]] = {}
+
+    def add(url: str, where: str) -> None:
+        if urlsplit(url).scheme in {"http", "https"}:
+            found.setdefault(url, []).append(where)
+
+    for url in markdown_links(draft.intro):
+        add(url, "intro")
+    for section in draft.sections:
+        for url in markdown_links(section.intro):
+            add(url, f"{section.id}.intro")
+        for item in section.included:
+            where = f"{section.id}/{item.id}"
+            if item.url:
+                add(item.url, where)
+            for url in markdown_links(item.summary) + markdown_links(item.note):
+                add(url, where)
+    return found
+
+
+def markdown_links(text: str) -> list[str]:
+    return [
+        str(child.attrs["href"])
+        for token in _markdown.parse(text or "")
+        if token.type == "inline"
+        for child in token.children or []
+        if child.type == "link_open" and child.attrs.get("href")
+    ]
+
+
+def content_findings(draft: Draft, links: Iterable[str]) -> list[Finding]:
+    """Findings that need no network: tracking parameters and empty sections."""
+    findings = []
+    for url in links:
+        tracking = tracking_params(url)
+        if tracking:
+            findings.append(
+                Finding(
+                    "warning",
+                    url,
+                    f"tracking parameter{'s' if len(tracking) > 1 else ''} "
+                    f"{', '.join(tracking)}; clean: {clean_url(url)}",
+                )
+            )
+    for section in draft.sections:
+        if not section.included:
+            what = "has no included items"
+            what += " (only its intro will show)" if section.intro.strip() else " (left out)"
+            findings.append(Finding("warning", section.id, what))
+    return findings
+
+
+class _Hrefs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hrefs += [value or "" for name, value in attrs if name in {"href", "src"}]
+
+
+def html_findings(html: str) -> list[Finding]:
+    """The rendered email: small enough for Gmail, every link and image absolute."""
+    findings = []
+    size = len(html.encode())
+    if size > GMAIL_CLIP:
+        findings.append(
+            Finding(
+                "error",
+                "email",
+                f"the HTML is {size / 1024:.0f} KiB; Gmail clips messages over "
+                f"{GMAIL_CLIP // 1024} KiB — include fewer items or shorten summaries",
+            )
+        )
+    parser = _Hrefs()
+    parser.feed(html)
+    for href in parser.hrefs:
+        if urlsplit(href).scheme not in {"http", "https", "mailto"}:
+            findings.append(Finding("error", "email", f"link {href!r} is not absolute"))
+    return findings
+
+
+class LinkCache:
+    """URLs that answered, with when; read and written whole (a few thousand at most)."""
+
+    def __init__(self, workspace: Path, now: float | None = None) -> None:
+        self.path = workspace / STATE_DIR / CACHE_NAME
+        self.now = time.time() if now is None else now
+        try:
+            raw = json.loads(self.path.read_text("utf-8"))
+            self.good = {str(k): float(v) for k, v in raw.items()}
+        except (OSError, ValueError, AttributeError):
+            self.good = {}  # no cache, or a damaged one: check everything again
+
+    def fresh(self, url: str) -> bool:
+        return self.now - self.good.get(url, -CACHE_SECONDS) < CACHE_SECONDS
+
+    def save(self, answered: Iterable[str]) -> None:
+        for url in answered:
+            self.good[url] = self.now
+        kept = {u: t for u, t in self.good.items() if self.now - t < CACHE_SECONDS}
+        write_atomic(self.path, json.dumps(kept, indent=0, sort_keys=True))
+
+
+LinkChecker = Callable[[str], Awaitable[str | None]]
+"""Why a URL is broken, or None when it answered."""
+
+
+async def check_links(urls: Iterable[str], checker: LinkChecker) -> dict[str, str]:
+    """``url -> why`` for each URL that is broken; those missing answered fine."""
+    unique = list(dict.fromkeys(urls))
+    answers = await asyncio.gather(*(checker(url) for url in unique))
+    return {url: why for url, why in zip(unique, answers, strict=True) if why is not None}

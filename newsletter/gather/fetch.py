@@ -1,0 +1,389 @@
+"""The one place where sources are read: http(s) URLs and workspace-relative paths.
+
+The rules every provider gets by reading through ``ctx.fetch`` (and must not work
+around with its own client):
+
+* **Deadline.** httpx has inactivity timeouts but no total deadline, so each source
+  gets ``deadline`` seconds for everything: redirects, retries, waiting and the body.
+* **Size.** The body is streamed and cut at ``max_bytes`` of *decoded* data, so a
+  gzip bomb stops at the cap, not at the end of the bomb.
+* **Redirects** are followed by hand so each hop is checked: only http/https, never
+  from https down to http, at most ``max_redirects``, and never from a public host to
+  a private, loopback or link-local address (a feed on the internet must not make us
+  read the intranet or a cloud metadata service). A source configured on a private
+  address may redirect within it (the tests serve from 127.0.0.1).
+* **Retries.** 429, 502, 503 and 504 are retried ``retries`` times with exponential
+  backoff, honouring ``Retry-After``; the waits together never exceed ``retry_wait``
+  seconds nor the deadline — a server asking for longer is a problem, not a hang.
+* **Revalidation.** With a cache directory, the ``ETag``/``Last-Modified`` of the last
+  answer are sent back and a 304 returns the stored body (``Fetched.from_cache``).
+* **Per-host concurrency** is at most ``connections_per_host`` requests at a time.
+* **Local paths** are relative to the workspace and must stay inside it (``..``,
+  absolute paths and symlinks out are refused) unless ``paths_outside_workspace``;
+  only regular files are read, never devices or pipes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from .. import __version__
+from ..errors import SourceError
+from ..providers import Fetched
+from .cache import CachedResponse, ValidatorCache
+
+USER_AGENT = f"newsletter/{__version__} (+https://pypi.org/project/newsletter/)"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on reading one source."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    deadline: float = 60.0
+    max_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 5
+    connections: int = 20
+    connections_per_host: int = 6
+    retries: int = 2
+    retry_wait: float = 30.0
+    """Most seconds spent waiting between retries of one source."""
+    backoff: float = 1.0
+    """First wait when the server gives no Retry-After; doubles on each retry."""
+    paths_outside_workspace: bool = False
+
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+FetchListener = Callable[[str, str, float, int, str | None], None]
+"""Called after each fetch with (section, source, seconds, bytes, error or None)."""
+
+
+def is_url(source: str) -> bool:
+    return urlsplit(source).scheme in {"http", "https"}
+
+
+class Fetcher:
+    """Reads sources for every section over one shared ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        workspace: Path,
+        limits: Limits | None = None,
+        client: httpx.AsyncClient | None = None,
+        listener: FetchListener | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.workspace = workspace.resolve()
+        self.limits = limits or Limits()
+        self.listener = listener
+        self.cache = ValidatorCache(cache_dir) if cache_dir is not None else None
+        self._client = client
+        self._own_client = client is None
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._private: dict[str, bool] = {}
+        # Requests wait here, not in httpcore's pool, whose queue handling costs time
+        # proportional to the waiting requests on every hand-off (bench/bench_gather.py).
+        self._slots = asyncio.Semaphore(self.limits.connections)
+
+    async def __aenter__(self) -> Fetcher:
+        if self._client is None:
+            limits = self.limits
+            self._client = httpx.AsyncClient(
+                headers={"User-Agent": USER_AGENT},
+                timeout=httpx.Timeout(
+                    limits.read_timeout, connect=limits.connect_timeout, pool=limits.deadline
+                ),
+                limits=httpx.Limits(max_connections=limits.connections),
+                follow_redirects=False,
+            )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._own_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(
+        self, source: str, *, section: str = "", headers: Mapping[str, str] | None = None
+    ) -> Fetched:
+        """Read ``source``; ``headers`` are sent with an http(s) request (e.g. a token)."""
+        started = time.perf_counter()
+        error: str | None = None
+        size = 0
+        try:
+            if is_url(source):
+                fetched = await self._fetch_url(source, started, headers or {})
+            else:
+                fetched = await asyncio.to_thread(self._read_path, source, started)
+            size = len(fetched.content)
+            return fetched
+        except SourceError as failure:
+            error = failure.reason
+            raise
+        except Exception as failure:
+            error = f"{type(failure).__name__}: {failure}"
+            raise
+        finally:
+            if self.listener is not None:
+                self.listener(section, source, time.perf_counter() - started, size, error)
+
+    async def check(self, url: str) -> str | None:
+        """Why the link ``url`` is broken, or None when it answers.
+
+        HEAD first, then GET when HEAD is refused (many servers mishandle HEAD), reading
+        no body; the same deadline, redirect and private-address rules as ``fetch``.
+        Nothing is cached."""
+        try:
+            async with asyncio.timeout(self.limits.deadline):
+                status, reason = await self._answer(url, "HEAD")
+                if status >= 400:
+                    status, reason = await self._answer(url, "GET")
+        except TimeoutError:
+            return f"no complete answer within {self.limits.deadline:g} s"
+        except SourceError as error:
+            return error.reason
+        except httpx.TimeoutException:
+            return "timed out"
+        except httpx.HTTPError as error:
+            return _describe_http_error(error)
+        return None if status < 400 else f"HTTP {status} {reason}".strip()
+
+    async def _answer(self, source: str, method: str) -> tuple[int, str]:
+        """The status and reason of ``method source`` after its redirects."""
+        assert self._client is not None, "use Fetcher as an async context manager"
+        if not is_url(source):
+            raise SourceError(source, "not an http(s) URL")
+        url = source
+        for _ in range(self.limits.max_redirects + 1):
+            async with (
+                self._slots,
+                self._host_slot(url),
+                self._client.stream(method, url) as response,
+            ):
+                if not response.is_redirect:
+                    return response.status_code, response.reason_phrase or ""
+                location = response.headers.get("location", "")
+            url = await self._next_hop(source, url, location)
+        raise SourceError(source, f"more than {self.limits.max_redirects} redirects")
+
+    def local_path(self, source: str) -> Path:
+        """``source`` as a path inside the workspace, or a :class:`SourceError`."""
+        if "://" in source:
+            scheme = source.split("://", 1)[0]
+            raise SourceError(source, f"unsupported scheme {scheme!r}: use http(s) or a path")
+        path = (self.workspace / source).resolve()
+        if not (self.limits.paths_outside_workspace or path.is_relative_to(self.workspace)):
+            raise SourceError(
+                source,
+                "path outside the workspace refused "
+                "(set [http] paths_outside_workspace = true to allow it)",
+            )
+        return path
+
+    def _read_path(self, source: str, started: float) -> Fetched:
+        path = self.local_path(source)
+        if path.exists() and not path.is_file():
+            raise SourceError(source, "not a regular file")
+        try:
+            with path.open("rb") as handle:
+                content = handle.read(self.limits.max_bytes + 1)
+        except OSError as error:
+            raise SourceError(source, error.strerror or str(error)) from None
+        if len(content) > self.limits.max_bytes:
+            raise SourceError(source, f"larger than the {_mib(self.limits.max_bytes)} cap")
+        elapsed = time.perf_counter() - started
+        return Fetched(source, path.as_uri(), content, elapsed=elapsed, status=0)
+
+    async def _fetch_url(self, source: str, started: float, headers: Mapping[str, str]) -> Fetched:
+        try:
+            async with asyncio.timeout(self.limits.deadline):
+                return await self._follow(source, started, headers)
+        except TimeoutError:
+            raise SourceError(
+                source, f"no complete answer within {self.limits.deadline:g} s"
+            ) from None
+        except httpx.TimeoutException:
+            raise SourceError(source, "timed out waiting for the server") from None
+        except httpx.HTTPError as error:
+            raise SourceError(source, _describe_http_error(error)) from None
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        host = urlsplit(url).netloc.lower()
+        if host not in self._hosts:
+            self._hosts[host] = asyncio.Semaphore(self.limits.connections_per_host)
+        return self._hosts[host]
+
+    async def _follow(self, source: str, started: float, headers: Mapping[str, str]) -> Fetched:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        cached = self.cache.lookup(source, headers) if self.cache else None
+        url, hops, attempt, waited = source, 0, 0, 0.0
+        while True:
+            wait = 0.0
+            request_headers = {**(cached.conditional_headers() if cached else {}), **headers}
+            async with (
+                self._slots,
+                self._host_slot(url),
+                self._client.stream("GET", url, headers=request_headers) as response,
+            ):
+                if response.status_code == 304 and cached is not None:
+                    return self._from_cache(source, cached, started)
+                if response.is_redirect:
+                    hops += 1
+                    if hops > self.limits.max_redirects:
+                        break
+                    url = await self._next_hop(source, url, response.headers.get("location", ""))
+                    continue
+                if response.status_code in RETRY_STATUSES and attempt < self.limits.retries:
+                    wait = self._retry_wait(source, response, attempt, waited, started)
+                elif response.status_code >= 400:
+                    raise _status_error(source, response)
+                else:
+                    content = await self._read_capped(source, response)
+                    if self.cache is not None:
+                        self.cache.store(source, headers, str(response.url), response.headers,
+                                         content)  # fmt: skip
+                    return Fetched(
+                        source,
+                        str(response.url),
+                        content,
+                        response.headers.get("content-type", ""),
+                        dict(response.headers),
+                        time.perf_counter() - started,
+                        response.status_code,
+                    )
+            # Wait outside the host slot so other sources on that host go on meanwhile.
+            await asyncio.sleep(wait)
+            waited += wait
+            attempt += 1
+        raise SourceError(source, f"more than {self.limits.max_redirects} redirects")
+
+    def _from_cache(self, source: str, cached: CachedResponse, started: float) -> Fetched:
+        return Fetched(
+            source,
+            cached.url,
+            cached.content,
+            cached.content_type,
+            dict(cached.headers),
+            time.perf_counter() - started,
+            304,
+            from_cache=True,
+        )
+
+    def _retry_wait(
+        self, source: str, response: httpx.Response, attempt: int, waited: float, started: float
+    ) -> float:
+        """Seconds to wait before retrying, or a SourceError if that is too long."""
+        asked = _retry_after(response.headers.get("retry-after", ""))
+        wait = asked if asked is not None else self.limits.backoff * 2**attempt
+        left = min(
+            self.limits.retry_wait - waited,
+            self.limits.deadline - (time.perf_counter() - started) - 0.1,
+        )
+        if wait > left:
+            raise _status_error(
+                source, response, f" (asked to retry in {wait:g} s: beyond the retry budget)"
+            )
+        return wait
+
+    async def _next_hop(self, source: str, current: str, location: str) -> str:
+        if not location:
+            raise SourceError(source, "redirect without a Location header")
+        target = urljoin(current, location)
+        scheme = urlsplit(target).scheme
+        if scheme not in {"http", "https"}:
+            raise SourceError(source, f"redirect to a {scheme!r} URL refused")
+        if urlsplit(current).scheme == "https" and scheme == "http":
+            raise SourceError(source, f"redirect from https down to http refused ({target})")
+        if not await self._is_private(source) and await self._is_private(target):
+            raise SourceError(
+                source, f"redirect from a public host to a private address refused ({target})"
+            )
+        return target
+
+    async def _is_private(self, url: str) -> bool:
+        """Whether ``url``'s host is (or resolves to) a non-global address.
+
+        A name that does not resolve counts as public: connecting to it fails anyway."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self._private:
+            self._private[host] = await _resolves_private(host)
+        return self._private[host]
+
+    async def _read_capped(self, source: str, response: httpx.Response) -> bytes:
+        cap = self.limits.max_bytes
+        declared = response.headers.get("content-length", "")
+        if (
+            declared.isdigit()
+            and int(declared) > cap
+            and "content-encoding" not in response.headers
+        ):
+            raise SourceError(source, f"larger than the {_mib(cap)} cap ({declared} bytes)")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise SourceError(source, f"larger than the {_mib(cap)} cap")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+async def _resolves_private(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    return any(not ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in infos)
+
+
+def _retry_after(value: str) -> float | None:
+    """Seconds asked by a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _status_error(source: str, response: httpx.Response, more: str = "") -> SourceError:
+    reason = f"HTTP {response.status_code} {response.reason_phrase or ''}".strip() + more
+    return SourceError(source, reason, status=response.status_code, headers=dict(response.headers))
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:g} MiB"
+
+
+def _describe_http_error(error: httpx.HTTPError) -> str:
+    if isinstance(error, httpx.ConnectError):
+        return f"could not connect ({error or 'connection refused'})"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the server broke the protocol ({error})"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

@@ -1,0 +1,205 @@
+"""Run every configured section's provider concurrently and collect a Draft.
+
+A provider that raises, or a source that fails, becomes a problem on its section; the
+other sections are built regardless.
+
+After a provider returns, for its section:
+
+1. items an earlier issue featured (``newsletter.featured``) are dropped, or with
+   ``repeats = "offer"`` kept excluded with ``details.seen_in`` naming that issue;
+2. ``preselect`` includes the best-scored of the rest (the seen ones are listed last).
+
+Then routing, the one thing that crosses sections: a provider gathering for others (the
+``inbox`` of community submissions) marks an item with ``details.target_section``; the
+item moves, as offered, to the end of that section. A target that names no configured
+section leaves the item where it is, with a problem on its section.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..config import Config, SectionConfig
+from ..featured import featured_keys
+from ..model import Draft, Item, Section, Window
+from ..providers import GatherContext
+from ..registry import ProviderRegistry
+from ..state import STATE_DIR, History, StateStore
+from ..window import issue_name
+from .cache import CACHE_DIR
+from .fetch import Fetcher, FetchListener, Limits
+
+
+class Reporter(Protocol):
+    """Hears about progress; the CLI shows it, tests may record it."""
+
+    def source_done(
+        self, section: str, source: str, seconds: float, size: int, error: str | None
+    ) -> None: ...
+
+    def section_done(self, section: Section, seconds: float) -> None: ...
+
+
+class SilentReporter:
+    def source_done(
+        self, section: str, source: str, seconds: float, size: int, error: str | None
+    ) -> None:
+        pass
+
+    def section_done(self, section: Section, seconds: float) -> None:
+        pass
+
+
+@dataclass
+class GatherResult:
+    draft: Draft
+    seconds: float
+    figures: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        return [(s.id, p) for s in self.draft.sections for p in s.problems]
+
+
+def limits_for(config: Config) -> Limits:
+    http = config.http
+    return Limits(
+        read_timeout=http.timeout,
+        deadline=http.deadline,
+        max_bytes=int(http.max_mb * 1024 * 1024),
+        max_redirects=http.max_redirects,
+        connections=http.connections,
+        connections_per_host=http.connections_per_host,
+        retries=http.retries,
+        retry_wait=http.retry_wait,
+        paths_outside_workspace=http.paths_outside_workspace,
+    )
+
+
+def fetcher_for(config: Config, listener: FetchListener | None = None) -> Fetcher:
+    """The workspace's Fetcher: its [http] limits and its validator cache."""
+    cache = config.workspace / STATE_DIR / CACHE_DIR if config.http.cache else None
+    return Fetcher(config.workspace, limits_for(config), listener=listener, cache_dir=cache)
+
+
+async def gather(
+    config: Config,
+    window: Window,
+    registry: ProviderRegistry,
+    state: StateStore,
+    reporter: Reporter | None = None,
+    fetcher: Fetcher | None = None,
+) -> GatherResult:
+    reporter = reporter or SilentReporter()
+    issue = issue_name(window)
+    started = time.perf_counter()
+    fetcher = fetcher or fetcher_for(config, reporter.source_done)
+    async with fetcher:
+        gathered = await asyncio.gather(
+            *(
+                _gather_section(section, config, window, fetcher, state, registry, reporter)
+                for section in config.sections
+            )
+        )
+    sections = [section for section, _ in gathered]
+    route(sections)
+    figures = {name: value for _, found in gathered for name, value in found.items()}
+    if figures:
+        state.record_figures(issue, figures)
+    draft = Draft(issue=issue, title=config.newsletter.title, window=window, sections=sections)
+    return GatherResult(draft, time.perf_counter() - started, figures)
+
+
+async def _gather_section(
+    config: SectionConfig,
+    workspace_config: Config,
+    window: Window,
+    fetcher: Fetcher,
+    state: StateStore,
+    registry: ProviderRegistry,
+    reporter: Reporter,
+) -> tuple[Section, dict[str, float]]:
+    """One section, and the figures its provider recorded."""
+    started = time.perf_counter()
+    history = state.history(issue_name(window))
+    problems: list[str] = []
+    figures: dict[str, float] = {}
+    ctx = GatherContext(
+        section_id=config.id,
+        window=window,
+        timezone=workspace_config.newsletter.timezone,
+        history=history,
+        sources=fetcher,
+        state_folder=workspace_config.workspace / STATE_DIR / "sections" / config.id,
+        on_problem=lambda source, message: problems.append(f"{source}: {message}"),
+        on_figure=figures.__setitem__,
+    )
+    provider_class = registry.get(config.provider)
+    items: list[Item] = []
+    if provider_class is None:
+        ctx.problem(config.provider, "provider is not installed")
+    else:
+        try:
+            items = await provider_class().gather(config.options, ctx)
+        except Exception as error:  # one section's bug must not sink the issue
+            ctx.problem(config.provider, f"provider failed: {type(error).__name__}: {error}")
+    section = Section(
+        id=config.id,
+        title=config.title,
+        provider=config.provider,
+        intro=config.intro,
+        problems=problems,
+        items=_without_repeats(items, history, config),
+    )
+    reporter.section_done(section, time.perf_counter() - started)
+    return section, figures
+
+
+def _without_repeats(items: list[Item], history: History, config: SectionConfig) -> list[Item]:
+    fresh: list[Item] = []
+    seen: list[Item] = []
+    for item in items:
+        earlier = history.featured_in(featured_keys(item))
+        if not earlier:
+            fresh.append(item)
+        elif config.repeats == "offer":
+            item.include = False
+            item.details["seen_in"] = max(earlier.values())
+            seen.append(item)
+    return preselect(fresh, config.preselect) + seen
+
+
+def route(sections: list[Section]) -> None:
+    """Move items whose ``details.target_section`` names another section there."""
+    by_id = {section.id: section for section in sections}
+    for section in sections:
+        staying: list[Item] = []
+        for item in section.items:
+            target = str(item.details.get("target_section") or section.id)
+            if target == section.id:
+                staying.append(item)
+            elif target in by_id:
+                item.include = False
+                by_id[target].items.append(item)
+            else:
+                staying.append(item)
+                known = ", ".join(sorted(by_id))
+                section.problems.append(
+                    f"{item.source or item.id}: names section {target!r}, which is not "
+                    f"configured (sections: {known}); left here"
+                )
+        section.items[:] = staying
+
+
+def preselect(items: list[Item], count: int | None) -> list[Item]:
+    """Include the ``count`` best-scored items, offer the rest after them, excluded."""
+    if count is None:
+        return items
+    ranked = sorted(items, key=lambda item: item.score, reverse=True)
+    chosen = {id(item) for item in ranked[:count]}
+    for item in items:
+        item.include = id(item) in chosen
+    return [i for i in items if i.include] + [i for i in items if not i.include]

@@ -1,0 +1,323 @@
+"""Mailing-list highlights: the week's threads from mbox, pipermail and Hyperkitty archives.
+
+Each configured list is read as a stream (see :mod:`.archive`), threaded
+(:mod:`newsletter.threads`), and every thread with a message inside the window becomes
+an item, scored by its messages in the window and its participants. Traffic figures
+(messages, threads, posters, first-time posters) go to the state store per list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import calendar
+import hashlib
+import html
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+from urllib.parse import urljoin
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from newsletter import (
+    GatherContext,
+    Item,
+    ProviderOptions,
+    SectionProvider,
+    SourceError,
+    Window,
+    html_to_markdown,
+)
+
+from ..mbox import open_archive
+from . import archive
+from .archive import MailMessage, Skipped
+from .threads import Thread, thread
+
+_MONTH_NAMES = tuple(calendar.month_name)[1:]  # English, whatever the locale
+_EPOCH = datetime.fromtimestamp(0, UTC)
+_MONTH_CHOICE = "|".join(_MONTH_NAMES)
+_PIPERMAIL_MONTH = re.compile(rf"""href=["']?((\d{{4}})-({_MONTH_CHOICE})\.txt(?:\.gz)?)["'>\s]""")
+_QUOTE_INTRO = re.compile(r"^.{0,200}\b(wrote|writes|a écrit|schrieb)\s*:\s*$", re.I)
+_FOOTER = re.compile(r"^(_{20,}|-{5,} ?Original Message ?-{5,}|-{20,})\s*$", re.I)
+_SALUTATION = re.compile(r"^(hi|hello|hey|dear|folks|all|team|guys)\b.{0,30}[,!:]?$", re.I)
+
+
+class MailingList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="the list's name, shown and used in figures")
+    kind: Literal["mbox", "pipermail", "hyperkitty"] = "mbox"
+    url: str = Field(
+        description="mbox: a path or URL (plain or .gz); pipermail: the archive index; "
+        "hyperkitty: the list's page, e.g. https://host/hyperkitty/list/dev@host/"
+    )
+    archive_url: str = Field("", description="the list's web archive, linked from items")
+
+
+class MailingListsOptions(ProviderOptions):
+    lists: list[MailingList] = Field(min_length=1)
+    weight_messages: float = Field(1.0, ge=0, description="score per message in the window")
+    weight_participants: float = Field(2.0, ge=0, description="score per participant")
+    summary_words: int = Field(60, ge=1, description="cut summaries at this many words")
+    subject_window_days: int = Field(
+        30, ge=0, description="how far apart a reply may be to join a thread by subject alone"
+    )
+    max_message_kb: int = Field(1024, ge=4, description="bytes of one message read, in KiB")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One archive file of a list, and the web page its messages live under."""
+
+    location: str
+    page: str
+
+
+@dataclass
+class _Archive:
+    messages: list[MailMessage]
+    origin: dict[str, int]  # message id -> index of the source it came from
+    skipped: Counter[str]
+
+
+class MailingListsProvider(SectionProvider[MailingListsOptions]):
+    name = "mailing_lists"
+    description = "Mailing-list highlights: the week's threads from mbox/pipermail/Hyperkitty."
+
+    async def gather(self, options: MailingListsOptions, ctx: GatherContext) -> list[Item]:
+        results = await asyncio.gather(*(self._gather_list(m, options, ctx) for m in options.lists))
+        items = [item for items in results for item in items]
+        # Best first, so the preselected threads open the section in that order.
+        return sorted(items, key=lambda item: (-item.score, item.published or _EPOCH))
+
+    async def _gather_list(
+        self, mailing_list: MailingList, options: MailingListsOptions, ctx: GatherContext
+    ) -> list[Item]:
+        try:
+            sources = await _sources(mailing_list, ctx)
+        except SourceError as error:
+            ctx.problem(f"{mailing_list.name} ({error.source})", error.reason)
+            return []
+        contents: list[bytes] = []
+        for source in sources:
+            try:
+                contents.append((await ctx.fetch(source.location)).content)
+            except SourceError as error:
+                ctx.problem(f"{mailing_list.name} ({source.location})", error.reason)
+                contents.append(b"")
+        limit = options.max_message_kb * 1024
+        archive = await asyncio.to_thread(_read_archive, contents, limit)
+        if archive.skipped:
+            count = sum(archive.skipped.values())
+            reasons = ", ".join(
+                why if len(archive.skipped) == 1 else f"{n} {why}"
+                for why, n in archive.skipped.most_common()
+            )
+            noun = "message" if count == 1 else "messages"
+            ctx.problem(mailing_list.name, f"{count} {noun} skipped ({reasons})")
+        threads = thread(archive.messages, timedelta(days=options.subject_window_days))
+        active = [t for t in threads if any(m.date in ctx.window for m in t.messages)]
+        _record_figures(mailing_list.name, archive.messages, active, ctx)
+        wanted = {t.root.message_id for t in active}
+        bodies = await asyncio.to_thread(_read_bodies, contents, wanted, limit)
+        return [
+            _item(t, mailing_list, sources[archive.origin.get(t.root.message_id, 0)], bodies,
+                  options, ctx.window)
+            for t in active
+        ]  # fmt: skip
+
+
+async def _sources(mailing_list: MailingList, ctx: GatherContext) -> list[_Source]:
+    page = mailing_list.archive_url or mailing_list.url
+    if mailing_list.kind == "mbox":
+        return [_Source(mailing_list.url, page)]
+    if mailing_list.kind == "hyperkitty":
+        return [_Source(hyperkitty_export(mailing_list, ctx.window), page)]
+    index_url = mailing_list.url if mailing_list.url.endswith("/") else mailing_list.url + "/"
+    index = (await ctx.fetch(index_url)).content.decode("latin-1")
+    listed: dict[tuple[int, int], str] = {}
+    for href, year, month in _PIPERMAIL_MONTH.findall(index):
+        key = (int(year), _MONTH_NAMES.index(month) + 1)
+        if key not in listed or href.endswith(".gz"):  # the smaller download
+            listed[key] = href
+    base = mailing_list.archive_url or index_url
+    base = base if base.endswith("/") else base + "/"
+    return [
+        _Source(
+            urljoin(index_url, listed[month]), f"{base}{listed[month].split('.')[0]}/thread.html"
+        )
+        for month in window_months(ctx.window)
+        if month in listed
+    ]
+
+
+def window_months(window: Window) -> list[tuple[int, int]]:
+    """(year, month) of every month the window touches, in its own zone and in UTC."""
+    months: set[tuple[int, int]] = set()
+    last = window.end - timedelta(microseconds=1)
+    for moment in (window.start, last, window.start.astimezone(UTC), last.astimezone(UTC)):
+        months.add((moment.year, moment.month))
+    year, month = min(months)
+    while (year, month) < max(months):
+        month = month % 12 + 1
+        year += month == 1
+        months.add((year, month))
+    return sorted(months)
+
+
+def hyperkitty_export(mailing_list: MailingList, window: Window) -> str:
+    """The list's mbox export for the window's days (a day of margin on each side)."""
+    base = mailing_list.url if mailing_list.url.endswith("/") else mailing_list.url + "/"
+    start = (window.start.astimezone(UTC) - timedelta(days=1)).date()
+    end = (window.end.astimezone(UTC) + timedelta(days=1)).date()
+    name = re.sub(r"[^\w.-]", "_", mailing_list.name)
+    return f"{base}export/{name}.mbox.gz?start={start.isoformat()}&end={end.isoformat()}"
+
+
+def hyperkitty_hash(message_id: str) -> str:
+    """Hyperkitty's id for a message: base32 of the SHA-1 of its bare Message-ID."""
+    digest = hashlib.sha1(message_id.strip().strip("<>").encode()).digest()
+    return base64.b32encode(digest).decode()
+
+
+def _read_archive(contents: list[bytes], limit: int) -> _Archive:
+    messages: list[MailMessage] = []
+    origin: dict[str, int] = {}
+    skipped: Counter[str] = Counter()
+    seen: set[tuple[str, datetime, str]] = set()
+    for index, content in enumerate(contents):
+        for _, parsed in archive.read(open_archive(content), max_message=limit):
+            if isinstance(parsed, Skipped):
+                skipped[parsed.reason] += 1
+                continue
+            key = (parsed.message_id, parsed.date, parsed.address)
+            if key in seen:  # the same message archived twice
+                continue
+            seen.add(key)
+            messages.append(parsed)
+            origin.setdefault(parsed.message_id, index)
+    return _Archive(messages, origin, skipped)
+
+
+def _read_bodies(
+    contents: list[bytes], wanted: set[str], limit: int
+) -> dict[str, tuple[str, bool]]:
+    bodies: dict[str, tuple[str, bool]] = {}
+    for content in contents:
+        for raw, parsed in archive.read(open_archive(content), max_message=limit):
+            if isinstance(parsed, MailMessage) and parsed.message_id in wanted:
+                bodies.setdefault(parsed.message_id, archive.body_text(raw))
+    return bodies
+
+
+def _record_figures(
+    name: str, messages: list[MailMessage], active: list[Thread], ctx: GatherContext
+) -> None:
+    window = ctx.window
+    inside = [m for m in messages if m.date in window]
+    before = {m.address for m in messages if m.date < window.start}
+    posters = {m.address for m in inside}
+    ctx.record_figure(f"lists/{name}/messages", len(inside))
+    ctx.record_figure(f"lists/{name}/threads", len(active))
+    ctx.record_figure(f"lists/{name}/posters", len(posters))
+    ctx.record_figure(f"lists/{name}/first_time_posters", len(posters - before))
+
+
+def participants(messages: list[MailMessage], starter: MailMessage) -> list[str]:
+    """Display names, one per address, the starter first, then in order of first post."""
+    names: dict[str, str] = {starter.address: starter.display_name}
+    for message in messages:
+        if message.address not in names or not names[message.address]:
+            names[message.address] = message.display_name
+    return [name for name in names.values() if name]
+
+
+def _item(
+    found: Thread,
+    mailing_list: MailingList,
+    source: _Source,
+    bodies: dict[str, tuple[str, bool]],
+    options: MailingListsOptions,
+    window: Window,
+) -> Item:
+    root = found.root
+    in_window = [m for m in found.messages if m.date in window]
+    people = participants(found.messages, root)
+    text, is_html = bodies.get(root.message_id, ("", False))
+    return Item(
+        id="thread-" + hashlib.sha1(root.message_id.encode()).hexdigest()[:10],
+        title=_title(root.subject, mailing_list.name),
+        url=_thread_url(root, mailing_list, source),
+        summary=summarize(text, is_html, options.summary_words),
+        author=root.display_name,
+        published=root.date.astimezone(UTC),
+        source=mailing_list.name,
+        details={
+            "list": mailing_list.name,
+            "messages_in_window": len(in_window),
+            "messages_total": len(found.messages),
+            "participants": people,
+            "started": root.date.astimezone(UTC).isoformat(),
+            "last_activity": found.last.date.astimezone(UTC).isoformat(),
+        },
+        score=options.weight_messages * len(in_window) + options.weight_participants * len(people),
+    )
+
+
+def _title(subject: str, list_name: str) -> str:
+    """The subject without the list's own ``[tag]`` and reply prefixes."""
+    title = subject
+    while True:
+        shorter = re.sub(r"^\s*(\[[^\]]{1,40}\]|(re|aw|sv|fwd?)\s*:)\s*", "", title, flags=re.I)
+        if shorter == title:
+            break
+        title = shorter
+    return title or subject or "(no subject)"
+
+
+def _thread_url(root: MailMessage, mailing_list: MailingList, source: _Source) -> str:
+    if root.archived_at:
+        return root.archived_at
+    if mailing_list.kind == "hyperkitty":
+        base = mailing_list.url if mailing_list.url.endswith("/") else mailing_list.url + "/"
+        kind = "message" if root.in_reply_to or root.references else "thread"
+        return f"{base}{kind}/{hyperkitty_hash(root.message_id)}/"
+    return source.page
+
+
+def summarize(text: str, is_html: bool, words: int) -> str:
+    """The first paragraph of a message, without quotes, signature or list footer."""
+    if is_html:
+        text = html_to_markdown(text)
+    for paragraph in _paragraphs(text):
+        if is_html:
+            cut = paragraph.split()
+            return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
+        return html_to_markdown(f"<p>{html.escape(paragraph)}</p>", words)
+    return ""
+
+
+def _paragraphs(text: str) -> Iterator[str]:
+    lines: list[str] = []
+    for line in [*text.replace("\r\n", "\n").split("\n"), ""]:
+        stripped = line.strip()
+        if line.rstrip() in {"--", "-- "} or _FOOTER.match(stripped):
+            break
+        if stripped.startswith(">") or _QUOTE_INTRO.match(stripped):
+            continue
+        if stripped:
+            lines.append(stripped)
+            continue
+        if lines:
+            paragraph = " ".join(lines)
+            lines = []
+            if len(paragraph.split()) <= 4 and _SALUTATION.match(paragraph):
+                continue
+            yield paragraph
+    if lines:
+        yield " ".join(lines)
