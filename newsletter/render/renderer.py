@@ -186,6 +186,13 @@ class Renderer:
             ) from None
         except jinja2.TemplateError as error:
             raise RenderError(f"{_template_line(error)}{error.message or error}") from None
+        except RenderError:
+            raise
+        except Exception as error:
+            where = _template_line(error)
+            if not where:  # not the template's doing: a bug of ours, shown as one
+                raise
+            raise RenderError(f"{where}{type(error).__name__}: {error}") from None
 
 
 def _template_line(error: Exception) -> str:
