@@ -41,12 +41,18 @@ class ProviderRegistry:
 
     def __init__(self, providers: Iterable[Provider] = ()) -> None:
         self._providers: dict[str, Provider] = {}
+        self._origins: dict[str, str] = {}
         self.broken: dict[str, BrokenPlugin] = {}
         for provider in providers:
             self.register(provider)
 
-    def register(self, provider: Provider) -> None:
+    def register(self, provider: Provider, origin: str = "") -> None:
         self._providers[provider.name] = provider
+        self._origins[provider.name] = origin or provider.__module__
+
+    def origin(self, name: str) -> str:
+        """Where the provider comes from: its distribution and version, or its module."""
+        return self._origins.get(name, "")
 
     def get(self, name: str) -> Provider | None:
         return self._providers.get(name)
@@ -79,5 +85,6 @@ class ProviderRegistry:
                 reason = f"{type(error).__name__}: {error}" if str(error) else repr(error)
                 registry.broken[entry.name] = BrokenPlugin(entry.name, dist, reason)
                 continue
-            registry.register(provider)
+            origin = f"{entry.dist.name} {entry.dist.version}" if entry.dist else ""
+            registry.register(provider, origin)
         return registry

@@ -17,7 +17,7 @@ def run(env: Environment, registry: ProviderRegistry | None = None) -> ExitStatu
     out = env.out
     table = Table("provider", "description", "from", title="Installed section providers")
     for provider in registry:
-        table.add_row(provider.name, provider.description, provider.__module__)
+        table.add_row(provider.name, provider.description, registry.origin(provider.name))
     out.print(table)
     for broken in registry.broken.values():
         env.final.print(f"[yellow]Warning:[/] {escape(broken.describe())}")
