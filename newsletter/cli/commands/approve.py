@@ -21,7 +21,7 @@ def run(
     path = pick_draft(env.workspace, draft_file)
     node = read_node(path)
     draft = validate_node(node, str(path))  # an invalid draft cannot be approved
-    console = env.err
+    console = env.final
     if is_approved(draft):
         assert draft.approved is not None
         console.print(f"{path.name} is already approved by {draft.approved.by}; nothing to do")

@@ -19,5 +19,5 @@ def run(env: Environment, draft_file: Path | None) -> ExitStatus:
     from ..curate import curate
 
     saved = curate(path)
-    env.err.print(f"Saved {path.name}." if saved else f"{path.name} is unchanged.")
+    env.final.print(f"Saved {path.name}." if saved else f"{path.name} is unchanged.")
     return ExitStatus.OK

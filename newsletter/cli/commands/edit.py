@@ -72,7 +72,7 @@ def run(env: Environment, draft_file: Path | None) -> ExitStatus:
         original = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DraftError(str(path), ["no such draft; run 'newsletter draft' first"]) from None
-    console = env.err
+    console = env.final
     command = editor_command()
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)
     os.close(fd)

@@ -30,7 +30,7 @@ def run(env: Environment, directory: Path, title: str) -> ExitStatus:
         "Put a template here to override the built-in one of the same path, e.g.\n"
         "email/issue.mjml.j2, markdown/sections/blogs.md.j2, text/issue.txt.j2.\n",
     )
-    console = env.err
+    console = env.final
     console.print(f"Created workspace {target} ({CONFIG_NAME}, {', '.join(FOLDERS)}/)")
     console.print(f"Next: edit {config}, then run: newsletter -C {target} draft")
     return ExitStatus.OK

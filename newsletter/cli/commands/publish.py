@@ -25,11 +25,12 @@ def run(
     renderer = renderer_for(workspace, config)
     target = site or site_dir(workspace)
     title = config.newsletter.title if config else draft.title
-    console = env.err
-    for path in publish(renderer, draft, target, title):
-        console.print(f"Wrote {path}")
+    written = publish(renderer, draft, target, title)
+    for path in written:
+        env.err.print(f"Wrote {path}")
+    env.final.print(f"Published {draft.issue} to {target} ({len(written)} file(s)).")
     if not renderer.settings.archive_url:
-        console.print(
+        env.err.print(
             "Note: [newsletter] url is not set, so the feed's links are relative and the "
             "emails have no 'view in browser' link."
         )
@@ -46,7 +47,7 @@ def _mark_published(env: Environment, draft: Draft) -> None:
     ):
         keys = record_published(state, draft)
     items = sum(len(section.included) for section in draft.sections)
-    env.err.print(
+    env.final.print(
         f"Marked {draft.issue} published: {items} item(s), {keys} key(s) remembered; "
         "later drafts will leave them out."
     )

@@ -30,7 +30,7 @@ def run(
         sys.stdout.write(next(iter(rendered.values())))
         return ExitStatus.OK
 
-    console = env.err
+    console = env.final
     target = Path(out) if out else workspace / "out"
     for fmt, text in rendered.items():
         if len(rendered) == 1 and out and not target.is_dir():

@@ -53,7 +53,7 @@ def run(
     if dry_run:
         directory = workspace / "out" / draft.issue
         paths = write_dry_run(issue, recipients, directory, when)
-        console.print(f"Dry run: wrote {len(paths)} message(s) to {directory}; sent nothing.")
+        env.final.print(f"Dry run: wrote {len(paths)} message(s) to {directory}; sent nothing.")
         return ExitStatus.OK
 
     if settings.smtp is None:
@@ -62,7 +62,7 @@ def run(
         with workspace_lock(workspace, "send"):
             transport = Transport(settings.smtp, workspace, allow_plain)
             message_id = send_test(issue, test_to, transport, when)
-        console.print(f"Sent a test copy of {draft.issue} to {escape(test_to)} ({message_id}).")
+        env.final.print(f"Sent a test copy of {draft.issue} to {escape(test_to)} ({message_id}).")
         return ExitStatus.OK
 
     if not is_approved(draft) and not force:
@@ -85,10 +85,10 @@ def run(
             )
         if not yes:
             if not sys.stdin.isatty():
-                console.print(f"{escape(question)}\nNot a terminal: pass --yes to send.")
+                env.final.print(f"{escape(question)}\nNot a terminal: pass --yes to send.")
                 return ExitStatus.USAGE
             if not typer.confirm(question, default=False):
-                console.print("Nothing sent.")
+                env.final.print("Nothing sent.")
                 return ExitStatus.OK
 
         def report(recipient: str, status: str, detail: str) -> None:
@@ -100,12 +100,12 @@ def run(
 
     failed = [d for d in deliveries.values() if d.status == "failed"]
     pending = len(plan.recipients) - sum(1 for d in deliveries.values() if d.done)
-    console.print(
+    env.final.print(
         f"Issue {draft.issue}: {len(outcome.sent)} sent now, {outcome.skipped} already done, "
         f"{len(failed)} failed, {pending} left to try."
     )
     if outcome.stopped:
-        console.print(f"[red]Stopped:[/] {escape(outcome.stopped)}. Run the same command again.")
+        env.final.print(f"[red]Stopped:[/] {escape(outcome.stopped)}. Run the same command again.")
     if failed or pending:
         return ExitStatus.SEND
     return ExitStatus.OK
