@@ -137,3 +137,37 @@ def test_clean_draft_passes_and_strict_fails_on_warnings(
     (ws / "drafts" / "2011-W26.yaml").write_text(dump(draft_node(draft, "x")))
     assert cli("-C", ws, "lint").exit_code == 0
     assert cli("-C", ws, "lint", "--strict").exit_code == 9
+
+
+def test_links_are_checked_under_the_fetchers_rules(server: FeedServer, tmp_path: Path) -> None:
+    """Links come from untrusted sources: a public link that redirects into the intranet
+    is not followed, and a link that never finishes answering is cut at the deadline."""
+    import asyncio
+
+    import httpx
+
+    from newsletter.draft.lint import check_links
+    from newsletter.gather.fetch import Fetcher, Limits
+    from tests.hostile import PUBLIC, Reroute
+
+    port = server.server_address[1]
+    server.add("/secret", b"intranet")
+    server.add(
+        "/sneaky", Route(status=302, headers={"Location": f"http://127.0.0.1:{port}/secret"})
+    )
+    server.add("/slow", Route(b"late", delay=3))
+    server.add("/fine", "fine")
+    links = [f"http://{PUBLIC}/sneaky", f"http://{PUBLIC}/slow", f"http://{PUBLIC}/fine"]
+
+    async def go() -> dict[str, str]:
+        async with (
+            httpx.AsyncClient(transport=Reroute(server)) as client,
+            Fetcher(tmp_path, Limits(deadline=1), client=client) as fetcher,
+        ):
+            return await check_links(links, fetcher.check)
+
+    broken = asyncio.run(go())
+    assert "to a private address refused" in broken[links[0]]
+    assert "within 1 s" in broken[links[1]]
+    assert links[2] not in broken
+    assert ("GET", "/secret") not in [(method, path) for method, path, _ in server.requests]
