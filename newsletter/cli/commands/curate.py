@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
 
 def run(env: Environment, draft_file: Path | None) -> ExitStatus:
     path = pick_draft(env.workspace, draft_file)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not env.interactive:
         raise UsageError("curate needs a terminal; without one, use 'newsletter edit'")
     from ..curate import curate
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -27,7 +26,7 @@ def run(
     if out == "-":
         if len(rendered) != 1:
             raise UsageError("--out - writes one format; choose it with --format")
-        sys.stdout.write(next(iter(rendered.values())))
+        env.stdout.write(next(iter(rendered.values())))
         return ExitStatus.OK
 
     console = env.final

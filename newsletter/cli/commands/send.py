@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,7 +83,7 @@ def run(
                 "changes to send.to or send.subscribers since then do not apply to it."
             )
         if not yes:
-            if not sys.stdin.isatty():
+            if not env.interactive:
                 env.final.print(f"{escape(question)}\nNot a terminal: pass --yes to send.")
                 return ExitStatus.USAGE
             if not typer.confirm(question, default=False):
