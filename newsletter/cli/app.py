@@ -1,86 +1,93 @@
 """The command line: options and hand-offs only. Each command's work lives in
 ``newsletter.cli.commands.*``, imported inside the command so ``--help`` stays fast;
 :func:`_run` hands it the run's :class:`Environment` and maps whatever it raises to an
-exit status (:mod:`.exits`)."""
+exit status (:mod:`.exits`).
+
+Plain click: typer 0.29 validates every option value through a pydantic
+``TypeAdapter``, which costs every command ~70 ms of start-up before it runs
+(bench/bench_startup.py); click is what typer wraps, without that layer.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
-import typer
 
 from .. import __version__
 from .environment import Environment
 from .exits import ExitStatus
 
-app = typer.Typer(
+FORMATS = ("html", "md", "txt")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _Group(click.Group):
+    """Lists its commands in the order of a week's work (init, draft, … send), not A–Z."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"newsletter {__version__}")
+        ctx.exit()
+
+
+@click.group(
+    cls=_Group,
     name="newsletter",
-    help="Compose a community's weekly newsletter: gather, curate, render, send.",
     no_args_is_help=True,
-    add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
-    # Plain click help: rich's help formatter alone costs more start-up than the rest.
-    rich_markup_mode=None,
 )
-
-
-class OutputFormat(StrEnum):
-    html = "html"
-    md = "md"
-    txt = "txt"
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"newsletter {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    ctx: typer.Context,
-    workspace: Annotated[
-        Path,
-        typer.Option(
-            "-C",
-            "--workspace",
-            help="Run as if started in DIR (like git -C).",
-            metavar="DIR",
-            file_okay=False,
-        ),
-    ] = Path(),
-    quiet: Annotated[
-        bool, typer.Option("-q", "--quiet", help="Print only errors and the final result.")
-    ] = False,
-    traceback: Annotated[
-        bool, typer.Option("--traceback", help="Show the Python traceback of an error.")
-    ] = False,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
-    ] = False,
-) -> None:
+@click.option(
+    "-C",
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=".",
+    metavar="DIR",
+    help="Run as if started in DIR (like git -C).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final result.")
+@click.option("--traceback", is_flag=True, help="Show the Python traceback of an error.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show the version.",
+)
+@click.pass_context
+def app(ctx: click.Context, workspace: Path, quiet: bool, traceback: bool) -> None:
+    """Compose a community's weekly newsletter: gather, curate, render, send."""
     ctx.obj = Environment(workspace=workspace, quiet=quiet, traceback=traceback)
 
 
-DraftArgument = Annotated[
-    Path | None, typer.Argument(metavar="[DRAFT]", help="Draft YAML. Default: the newest.")
-]
+def _draft_argument(help: str = "Draft YAML. Default: the newest.") -> Callable[[_F], _F]:
+    return click.argument(
+        "draft_file",
+        required=False,
+        metavar="[DRAFT]",
+        type=click.Path(path_type=Path),
+        help=help,
+    )
 
 
 @app.command()
-def init(
-    ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Where to create the workspace.")],
-    title: Annotated[str, typer.Option(help="The newsletter's title.")] = "",
-) -> None:
+@click.argument(
+    "directory", type=click.Path(path_type=Path),
+    help="Where to create the workspace.",
+)  # fmt: skip
+@click.option("--title", default="", help="The newsletter's title.")
+@click.pass_context
+def init(ctx: click.Context, directory: Path, title: str) -> None:
     """Create a workspace: a commented newsletter.toml, templates/, drafts/ and out/."""
     from .commands.init import run
 
@@ -88,21 +95,20 @@ def init(
 
 
 @app.command()
+@click.option(
+    "--week", metavar="WEEK",
+    help="ISO week of the issue, e.g. 2026-W47. Default: the last complete one.",
+)  # fmt: skip
+@click.option("--since", metavar="DATE", help="First day of a custom window (YYYY-MM-DD).")
+@click.option(
+    "--until", metavar="DATE", help="Last day of a custom window (YYYY-MM-DD), inclusive."
+)
+@click.option(
+    "--strict/--no-strict", default=False, help="Exit with status 4 if any source had a problem."
+)
+@click.pass_context
 def draft(
-    ctx: typer.Context,
-    week: Annotated[
-        str | None,
-        typer.Option(help="ISO week of the issue, e.g. 2026-W47. Default: the last complete one."),
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="First day of a custom window (YYYY-MM-DD).")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Last day of a custom window (YYYY-MM-DD), inclusive.")
-    ] = None,
-    strict: Annotated[
-        bool, typer.Option(help="Exit with status 4 if any source had a problem.")
-    ] = False,
+    ctx: click.Context, week: str | None, since: str | None, until: str | None, strict: bool
 ) -> None:
     """Gather every section for a week and write (or update) drafts/<week>.yaml.
 
@@ -121,7 +127,8 @@ def draft(
 
 
 @app.command()
-def check(ctx: typer.Context) -> None:
+@click.pass_context
+def check(ctx: click.Context) -> None:
     """Validate newsletter.toml and probe every source: status, time, size, last modified.
 
     Exits 3 if the config is invalid, 4 if a source did not answer.
@@ -132,7 +139,8 @@ def check(ctx: typer.Context) -> None:
 
 
 @app.command()
-def providers(ctx: typer.Context) -> None:
+@click.pass_context
+def providers(ctx: click.Context) -> None:
     """List the installed section providers and what each one gathers."""
     from .commands.providers import run
 
@@ -140,7 +148,9 @@ def providers(ctx: typer.Context) -> None:
 
 
 @app.command()
-def edit(ctx: typer.Context, draft_file: DraftArgument = None) -> None:
+@_draft_argument()
+@click.pass_context
+def edit(ctx: click.Context, draft_file: Path | None) -> None:
     """Open the draft in $VISUAL/$EDITOR; an invalid save is reopened with its errors."""
     from .commands.edit import run
 
@@ -148,7 +158,9 @@ def edit(ctx: typer.Context, draft_file: DraftArgument = None) -> None:
 
 
 @app.command()
-def curate(ctx: typer.Context, draft_file: DraftArgument = None) -> None:
+@_draft_argument()
+@click.pass_context
+def curate(ctx: click.Context, draft_file: Path | None) -> None:
     """Curate the draft section by section in a terminal UI (keyboard only)."""
     from .commands.curate import run
 
@@ -156,13 +168,13 @@ def curate(ctx: typer.Context, draft_file: DraftArgument = None) -> None:
 
 
 @app.command()
-def status(
-    ctx: typer.Context,
-    draft_file: DraftArgument = None,
-    max_words: Annotated[
-        int, typer.Option(help="Warn about summaries longer than this many words.", min=1)
-    ] = 120,
-) -> None:
+@_draft_argument()
+@click.option(
+    "--max-words", type=click.IntRange(min=1), default=120, show_default=True,
+    help="Warn about summaries longer than this many words.",
+)  # fmt: skip
+@click.pass_context
+def status(ctx: click.Context, draft_file: Path | None, max_words: int) -> None:
     """Per section: items included / offered, problems, warnings; and the approval."""
     from .commands.status import run
 
@@ -170,11 +182,10 @@ def status(
 
 
 @app.command()
-def approve(
-    ctx: typer.Context,
-    draft_file: DraftArgument = None,
-    by: Annotated[str | None, typer.Option(help="Who approves. Default: your login.")] = None,
-) -> None:
+@_draft_argument()
+@click.option("--by", help="Who approves. Default: your login.")
+@click.pass_context
+def approve(ctx: click.Context, draft_file: Path | None, by: str | None) -> None:
     """Approve the draft for sending; any later change to its content withdraws it."""
     from .commands.approve import run
 
@@ -182,44 +193,37 @@ def approve(
 
 
 @app.command()
+@_draft_argument("Draft YAML to render. Default: the newest.")
+@click.option(
+    "--format", "-f", "formats", multiple=True, type=click.Choice(FORMATS),
+    help="Output format; repeat for several. Default: all.",
+)  # fmt: skip
+@click.option(
+    "--out", "-o", metavar="PATH",
+    help="Output file, directory, or '-' for stdout (one format). Default: out/.",
+)  # fmt: skip
+@click.pass_context
 def render(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="Draft YAML to render. Default: the newest."),
-    ] = None,
-    formats: Annotated[
-        list[OutputFormat] | None,
-        typer.Option("--format", "-f", help="Output format; repeat for several. Default: all."),
-    ] = None,
-    out: Annotated[
-        str | None,
-        typer.Option(
-            "--out",
-            "-o",
-            help="Output file, directory, or '-' for stdout (one format). Default: out/.",
-        ),
-    ] = None,
+    ctx: click.Context, draft_file: Path | None, formats: tuple[str, ...], out: str | None
 ) -> None:
     """Render a draft's included items as email HTML, Markdown and plain text."""
     from .commands.render import run
 
-    chosen = [str(fmt) for fmt in formats] if formats else ["html", "md", "txt"]
-    _run(ctx, run, draft_file=draft_file, formats=chosen, out=out)
+    _run(ctx, run, draft_file=draft_file, formats=list(formats or FORMATS), out=out)
 
 
 @app.command()
-def preview(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="Draft YAML to preview. Default: the newest."),
-    ] = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 8025,
-    open_browser: Annotated[
-        bool, typer.Option("--open/--no-open", help="Open the preview in a web browser.")
-    ] = True,
-) -> None:
+@_draft_argument("Draft YAML to preview. Default: the newest.")
+@click.option(
+    "--port", type=int, default=8025, show_default=True,
+    help="Port on 127.0.0.1 (0: any free one).",
+)  # fmt: skip
+@click.option(
+    "--open/--no-open", "open_browser", default=True, show_default=True,
+    help="Open the preview in a web browser.",
+)  # fmt: skip
+@click.pass_context
+def preview(ctx: click.Context, draft_file: Path | None, port: int, open_browser: bool) -> None:
     """Serve the email, Markdown and text of a draft on 127.0.0.1, reloading as you edit."""
     from .commands.preview import run
 
@@ -227,17 +231,14 @@ def preview(
 
 
 @app.command()
-def lint(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="Draft YAML to check. Default: the newest."),
-    ] = None,
-    links: Annotated[
-        bool, typer.Option(help="Check that every link answers (HEAD, then GET).")
-    ] = True,
-    strict: Annotated[bool, typer.Option(help="Exit with status 9 on warnings too.")] = False,
-) -> None:
+@_draft_argument("Draft YAML to check. Default: the newest.")
+@click.option(
+    "--links/--no-links", default=True, show_default=True,
+    help="Check that every link answers (HEAD, then GET).",
+)  # fmt: skip
+@click.option("--strict/--no-strict", default=False, help="Exit with status 9 on warnings too.")
+@click.pass_context
+def lint(ctx: click.Context, draft_file: Path | None, links: bool, strict: bool) -> None:
     """Check a draft before sending: dead links, tracking parameters, empty sections,
     an email over Gmail's 102 KB clip. Exits with status 9 on errors."""
     from .commands.lint import run
@@ -246,22 +247,17 @@ def lint(
 
 
 @app.command()
-def publish(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="Draft YAML to publish. Default: the newest."),
-    ] = None,
-    site: Annotated[
-        Path | None, typer.Option(help="Archive directory. Default: site/ in the workspace.")
-    ] = None,
-    mark: Annotated[
-        bool,
-        typer.Option(
-            "--mark", help="Also record the included items as published so they never repeat."
-        ),
-    ] = False,
-) -> None:
+@_draft_argument("Draft YAML to publish. Default: the newest.")
+@click.option(
+    "--site", type=click.Path(path_type=Path),
+    help="Archive directory. Default: site/ in the workspace.",
+)  # fmt: skip
+@click.option(
+    "--mark", is_flag=True,
+    help="Also record the included items as published so they never repeat.",
+)  # fmt: skip
+@click.pass_context
+def publish(ctx: click.Context, draft_file: Path | None, site: Path | None, mark: bool) -> None:
     """Add an issue to the static web archive: site/<issue>/, an index and an Atom feed.
 
     Serve site/ at [newsletter] url: the emails' "view in browser" links point there.
@@ -274,34 +270,32 @@ def publish(
 
 
 @app.command()
+@_draft_argument("The approved draft to send. Default: the newest.")
+@click.option(
+    "--dry-run", is_flag=True, help="Write the exact .eml files to out/ISSUE/; send nothing."
+)
+@click.option("--test-to", metavar="ADDR", help="Send one copy to ADDR, subject '[TEST] …'.")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a TTY)."
+)
+@click.option("--force/--no-force", default=False, help="Send a draft that is not approved.")
+@click.option(
+    "--resend/--no-resend", default=False,
+    help="Send an issue that was already sent, to everyone, again.",
+)  # fmt: skip
+@click.option(
+    "--allow-plain", is_flag=True, help="Allow security = 'plain' to a non-loopback server."
+)
+@click.pass_context
 def send(
-    ctx: typer.Context,
-    draft_file: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DRAFT]", help="The approved draft to send. Default: the newest."),
-    ] = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Write the exact .eml files to out/ISSUE/; send nothing."),
-    ] = False,
-    test_to: Annotated[
-        str | None,
-        typer.Option(
-            "--test-to", metavar="ADDR", help="Send one copy to ADDR, subject '[TEST] …'."
-        ),
-    ] = None,
-    yes: Annotated[
-        bool,
-        typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a TTY)."),
-    ] = False,
-    force: Annotated[bool, typer.Option(help="Send a draft that is not approved.")] = False,
-    resend: Annotated[
-        bool, typer.Option(help="Send an issue that was already sent, to everyone, again.")
-    ] = False,
-    allow_plain: Annotated[
-        bool,
-        typer.Option("--allow-plain", help="Allow security = 'plain' to a non-loopback server."),
-    ] = False,
+    ctx: click.Context,
+    draft_file: Path | None,
+    dry_run: bool,
+    test_to: str | None,
+    yes: bool,
+    force: bool,
+    resend: bool,
+    allow_plain: bool,
 ) -> None:
     """Send a draft by SMTP to the list and subscribers, once each; re-run to resume.
 
@@ -324,12 +318,12 @@ def send(
 
 
 @app.command()
-def log(
-    ctx: typer.Context,
-    issue: Annotated[
-        str | None, typer.Argument(metavar="[ISSUE]", help="e.g. 2026-W47. Default: every issue.")
-    ] = None,
-) -> None:
+@click.argument(
+    "issue", required=False, metavar="[ISSUE]",
+    help="e.g. 2026-W47. Default: every issue.",
+)  # fmt: skip
+@click.pass_context
+def log(ctx: click.Context, issue: str | None) -> None:
     """Show what was sent to whom and when, and every failure."""
     from .commands.log import run
 
@@ -342,17 +336,17 @@ def _date(value: str | None, flag: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(
+        raise click.BadParameter(
             f"{value!r} is not a date like 2026-11-16", param_hint=flag
         ) from None
 
 
-def _run(ctx: typer.Context, command: Callable[..., ExitStatus | None], **kwargs: Any) -> None:
+def _run(ctx: click.Context, command: Callable[..., ExitStatus | None], **kwargs: Any) -> None:
     """Call a command; every exception becomes a message and the README's exit status."""
     env: Environment = ctx.obj
     try:
         status = command(env, **kwargs)
-    except (typer.Exit, typer.Abort, click.ClickException):
+    except (click.exceptions.Exit, click.Abort, click.ClickException):
         raise  # click's own: usage errors (2) and deliberate exits
     except BaseException as error:
         if isinstance(error, SystemExit | GeneratorExit):
@@ -362,19 +356,23 @@ def _run(ctx: typer.Context, command: Callable[..., ExitStatus | None], **kwargs
         if env.traceback and not isinstance(error, KeyboardInterrupt):
             raise
         show_error(env.final, error)
-        _exit(exit_status_for(error))
-    _exit(ExitStatus(status or ExitStatus.OK))
+        _exit(ctx, exit_status_for(error))
+    _exit(ctx, ExitStatus(status or ExitStatus.OK))
 
 
-def _exit(status: ExitStatus) -> NoReturn:
-    raise typer.Exit(int(status))
+def _exit(ctx: click.Context, status: ExitStatus) -> NoReturn:
+    ctx.exit(int(status))
 
 
 def main() -> None:
+    # Not click's standalone mode: it would turn a Ctrl-C (while importing, or in a
+    # prompt) into "Aborted!" and status 1 instead of 130.
     try:
-        app()
-    except SystemExit as done:
-        sys.exit(done.code)
-    except KeyboardInterrupt:  # before or after a command ran (e.g. while importing)
+        status = app.main(prog_name="newsletter", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
         sys.stderr.write("Interrupted.\n")
         sys.exit(int(ExitStatus.INTERRUPTED))
+    sys.exit(status if isinstance(status, int) else 0)

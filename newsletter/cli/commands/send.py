@@ -4,7 +4,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
+import click
 from rich.markup import escape
 
 from ...draft.approval import describe_approval, is_approved
@@ -86,7 +86,7 @@ def run(
             if not env.interactive:
                 env.final.print(f"{escape(question)}\nNot a terminal: pass --yes to send.")
                 return ExitStatus.USAGE
-            if not typer.confirm(question, default=False):
+            if not click.confirm(question, default=False):
                 env.final.print("Nothing sent.")
                 return ExitStatus.OK
 
