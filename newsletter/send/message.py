@@ -122,7 +122,9 @@ def subject_for(template: str, draft: Draft) -> str:
         raise SendError(
             f"send.subject {template!r}: {error}; use {{title}}, {{window}} or {{issue}}"
         ) from None
-    return check_header_text(subject, "subject")
+    # One line of words: a header's leading space does not survive the trip (" 0 "
+    # arrived as "0 "), so spaces are folded here, after the check for control characters.
+    return " ".join(check_header_text(subject, "subject").split())
 
 
 @dataclass
