@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .model import Item, Window
     from .providers import Fetched, GatherContext, ProviderOptions, SectionProvider
     from .sanitize import MAX_FIELD, html_to_markdown, markdown_escape, plain_text
-    from .state import History
+    from .state import Featured, History
     from .urls import canonical_url, clean_url
     from .window import issue_name
     from .xmlsafe import UnsafeXML, defuse
@@ -35,6 +35,7 @@ _HOMES = {
     "html_to_markdown": "sanitize",
     "markdown_escape": "sanitize",
     "plain_text": "sanitize",
+    "Featured": "state",
     "History": "state",
     "canonical_url": "urls",
     "clean_url": "urls",
@@ -45,6 +46,7 @@ _HOMES = {
 
 __all__ = [
     "MAX_FIELD",
+    "Featured",
     "Fetched",
     "GatherContext",
     "History",

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError
+from .model import REPEATS, Repeats
 from .providers import ProviderOptions
 from .registry import ProviderRegistry
 from .theme import Theme
@@ -33,7 +34,6 @@ M = TypeVar("M", bound=BaseModel)
 
 CONFIG_NAME = "newsletter.toml"
 SECTION_KEYS = frozenset({"id", "title", "provider", "intro", "preselect", "repeats"})
-REPEATS = ("drop", "offer")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -138,9 +138,9 @@ class SectionConfig:
     options: ProviderOptions
     intro: str = ""
     preselect: int | None = None
-    repeats: Literal["drop", "offer"] = "drop"
-    """What to do with items an earlier issue featured: leave them out, or offer them
-    with ``include: false`` and ``details.seen_in`` naming that issue."""
+    repeats: Repeats | None = None
+    """What may come back once an earlier issue featured it (see ``newsletter.model.
+    Repeats``); None: the provider's own policy."""
 
 
 @dataclass
@@ -273,7 +273,7 @@ def _parse_section(
         options=options,
         intro=table.get("intro", ""),
         preselect=table.get("preselect"),
-        repeats=table.get("repeats", "drop"),
+        repeats=table.get("repeats"),
     )
 
 

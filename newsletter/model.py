@@ -7,7 +7,7 @@ hand-edited draft and carry data through gather and render.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -35,19 +35,42 @@ class Window(_Strict):
         return isinstance(moment, datetime) and self.start <= moment < self.end
 
 
+Repeats = Literal["once", "offer", "updated", "upcoming", "always"]
+"""What may come back in a later issue once an issue has published an item
+(:mod:`newsletter.featured` applies it):
+
+``once``      never again;
+``offer``     never included again, but listed with ``include: false`` for the editor;
+``updated``   again when it changed (``Item.updated``) after that issue closed;
+``upcoming``  again while it has not begun (``Item.published``) when this issue closes;
+``always``    every issue that finds it."""
+REPEATS: tuple[Repeats, ...] = ("once", "offer", "updated", "upcoming", "always")
+
+
 class Item(_Strict):
-    """One thing in a section. ``id`` is stable across runs so re-drafting can merge."""
+    """One thing in a section. ``id`` is stable across runs so re-drafting can merge;
+    ``keys`` say what it is across issues (its identity, see :mod:`newsletter.featured`)."""
 
     id: str
     title: str = ""
     url: str = ""
     summary: str = Field("", description="sanitized Markdown")
     author: str = ""
-    published: datetime | None = None
+    published: datetime | None = Field(
+        None, description="when it appeared; for an event, when it begins"
+    )
+    updated: datetime | None = Field(
+        None, description="when it last changed, e.g. a thread's latest message"
+    )
     source: str = ""
     include: bool = True
     note: str = Field("", description="the editor's Markdown, shown with the item")
     details: dict[str, Any] = Field(default_factory=dict)
+    keys: list[str] = Field(
+        default_factory=list,
+        description="identity keys: an earlier issue's item of the same provider with one of "
+        "these keys is the same thing",
+    )
     score: float = Field(0.0, exclude=True, description="for ordering and preselection")
 
     @field_validator("include", mode="before")
@@ -59,11 +82,18 @@ class Item(_Strict):
             raise ValueError(f"write true or false, not {value!r}")
         return value
 
-    @field_validator("published", mode="before")
+    @field_validator("published", "updated", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         # draft.py writes a missing date as '' so the editor sees the key; read it back.
         return None if value == "" else value
+
+    @field_validator("keys")
+    @classmethod
+    def _keys_not_blank(cls, value: list[str]) -> list[str]:
+        if any(not key.strip() for key in value):
+            raise ValueError("an identity key must not be empty")
+        return value
 
     @field_validator("id")
     @classmethod

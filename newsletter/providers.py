@@ -11,6 +11,12 @@ The contract, in full:
 
 * ``name`` — the value of ``provider =`` in a ``[[section]]`` table;
 * ``description`` — one line, shown by ``newsletter providers``;
+* ``repeats`` — what may come back once an issue has published an item
+  (:data:`~newsletter.model.Repeats`): ``"once"`` (the default: blog posts,
+  submissions, releases), ``"updated"`` (again when ``Item.updated`` is after the issue
+  that featured it closed: threads), ``"upcoming"`` (again while ``Item.published``, its
+  start, is after this issue closes: events), ``"always"`` (figures), ``"offer"`` (like
+  once, but listed excluded for the editor). A section's ``repeats`` key overrides it;
 * the options model — ``class WeatherProvider(SectionProvider[WeatherOptions])``, where
   ``WeatherOptions`` subclasses :class:`ProviderOptions`. The keys of the ``[[section]]``
   table other than ``id``, ``title``, ``provider``, ``intro``, ``preselect`` and
@@ -22,8 +28,16 @@ The contract, in full:
   and a ``score`` (higher is more notable), and report a source that fails with
   ``ctx.problem(source, why)`` and carry on with the others. Figures worth comparing
   week over week go to ``ctx.record_figure(name, value)``; earlier issues' figures are
-  in ``ctx.history``. An exception escaping ``gather`` becomes a problem on the
+  in ``ctx.history``, this issue's figures from other sections come from
+  ``await ctx.figure(name)``. An exception escaping ``gather`` becomes a problem on the
   section; it never stops the run;
+* identity — ``Item.keys`` (``list[str]``), what makes an item the same thing as an
+  item an earlier issue published: a blog post's canonical URL (``url:…``), a thread's
+  list and root Message-ID (``thread:<list>:<id>``), an event occurrence's UID and start
+  (``event:<uid>@<start>``), a submission's file or Message-ID. Keys are compared only
+  with the same provider's (the core scopes them by ``name``); an item without keys is
+  never recognised as a repeat. ``ctx.featured(keys)`` says which earlier issue featured
+  one and when it closed (e.g. to count a thread's messages since);
 * ``def sources(self, options) -> list[str]`` (optional) — the URLs and paths the
   section reads, probed by ``newsletter check``. The default is none;
 * partials (optional) — ``email.mjml.j2``, ``markdown.md.j2`` and ``text.txt.j2`` in a
@@ -57,7 +71,7 @@ from __future__ import annotations
 
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -65,10 +79,11 @@ from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from .model import Item, Window
+from .featured import scoped
+from .model import Item, Repeats, Window
 
 if TYPE_CHECKING:
-    from .state import History
+    from .state import Featured, History
 
 TEMPLATES_FOLDER = "templates"
 
@@ -126,8 +141,12 @@ class GatherContext:
         state_folder: Path,
         on_problem: Callable[[str, str], None],
         on_figure: Callable[[str, float], None],
+        provider: str = "",
+        read_figure: Callable[[str], Awaitable[float | None]] | None = None,
     ) -> None:
         self._section_id = section_id
+        self._provider = provider
+        self._read_figure = read_figure
         self._window = window
         self._timezone = timezone
         self._history = history
@@ -155,6 +174,20 @@ class GatherContext:
     def history(self) -> History:
         """Earlier issues' figures (read-only)."""
         return self._history
+
+    def featured(self, keys: Iterable[str]) -> Featured | None:
+        """The latest earlier issue that published an item of this provider with one of
+        ``keys`` (as the provider sets them in ``Item.keys``), and when it closed; None
+        when no earlier issue did."""
+        return self._history.last_featured(scoped(self._provider, key) for key in keys)
+
+    async def figure(self, name: str) -> float | None:
+        """This issue's ``name`` as another section records it in this run (e.g.
+        ``lists/dev/messages``); None when no section did. Waits until every other
+        section has finished gathering or is itself waiting for figures."""
+        if self._read_figure is None:
+            return None
+        return await self._read_figure(name)
 
     async def fetch(self, source: str, headers: Mapping[str, str] | None = None) -> Fetched:
         """Read ``source`` (an http(s) URL, or a path relative to the workspace).
@@ -189,6 +222,8 @@ class SectionProvider(ABC, Generic[OptionsT]):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    repeats: ClassVar[Repeats] = "once"
+    """What may come back in a later issue; a section's ``repeats`` key overrides it."""
     Options: ClassVar[type[ProviderOptions]] = ProviderOptions
     """The options model, taken from the type argument: ``SectionProvider[MyOptions]``."""
 

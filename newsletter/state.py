@@ -1,7 +1,8 @@
 """The workspace's memory between runs: one SQLite file, ``.newsletter/state.db``.
 
-It holds what earlier issues featured (so nothing repeats week after week) and every
-figure recorded per issue (for week-over-week change). Schema changes are appended to
+It holds which issues were published and the identity keys of what each featured (so
+nothing repeats against its policy, see :mod:`newsletter.featured`), and every figure
+recorded per issue (for week-over-week change). Schema changes are appended to
 ``MIGRATIONS``; ``PRAGMA user_version`` records how many have been applied.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,6 +62,21 @@ MIGRATIONS: list[str] = [
         FOREIGN KEY (issue, round) REFERENCES sends (issue, round)
     );
     """,
+    # Identity keys are the providers' own now, scoped by provider ('blogs:url:…'): rows
+    # written before match none of them. Each key remembers when its issue closed, so
+    # "new since it was featured" can be told; each published issue gets a row, so a
+    # sent or marked issue is known as such (draft refuses to re-gather it).
+    """
+    ALTER TABLE featured ADD COLUMN closed TEXT NOT NULL DEFAULT '';
+    CREATE TABLE published (
+        issue TEXT PRIMARY KEY,
+        via TEXT NOT NULL,          -- 'send' or 'publish --mark'
+        at TEXT NOT NULL,
+        window_start TEXT NOT NULL,
+        window_end TEXT NOT NULL,
+        items INTEGER NOT NULL
+    );
+    """,
 ]
 
 
@@ -109,15 +126,60 @@ class StateStore:
                 [(issue, name, float(value), _now()) for name, value in figures.items()],
             )
 
-    def record_featured(self, issue: str, entries: Iterable[tuple[str, str, str, str]]) -> None:
-        """Remember (key, section, item_id, title) of items an issue published."""
+    def record_published(
+        self,
+        issue: str,
+        window: tuple[datetime, datetime],
+        via: str,
+        items: int,
+        entries: Iterable[tuple[str, str, str, str]],
+    ) -> None:
+        """Remember that ``issue`` (covering ``window``) was published, and the (key,
+        section, item_id, title) of what it featured. Publishing an issue again replaces
+        what it featured, in one transaction."""
+        closed = window[1].isoformat()
+        now = _now()
         with self.db:
             self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM featured WHERE issue = ?", (issue,))
             self.db.executemany(
                 "INSERT OR REPLACE INTO featured"
-                " (key, issue, section, item_id, title, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(key, issue, sec, item, title, _now()) for key, sec, item, title in entries],
+                " (key, issue, section, item_id, title, recorded_at, closed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(key, issue, sec, item, title, now, closed) for key, sec, item, title in entries],
             )
+            self.db.execute(
+                "INSERT OR REPLACE INTO published"
+                " (issue, via, at, window_start, window_end, items) VALUES (?, ?, ?, ?, ?, ?)",
+                (issue, via, now, window[0].isoformat(), closed, items),
+            )
+
+    def published(self, issue: str) -> Published | None:
+        """How and when ``issue`` was published, if it was."""
+        row = self.db.execute(
+            "SELECT issue, via, at, items FROM published WHERE issue = ?", (issue,)
+        ).fetchone()
+        return Published(row[0], row[1], row[2], row[3]) if row else None
+
+
+@dataclass(frozen=True)
+class Published:
+    """An issue recorded as published: by ``send`` or ``publish --mark``, when (UTC,
+    ISO 8601), and how many items it featured."""
+
+    issue: str
+    via: str
+    at: str
+    items: int
+
+
+@dataclass(frozen=True)
+class Featured:
+    """The latest earlier issue that published an item, and when that issue closed (the
+    end of its window): anything after ``closed`` is new since."""
+
+    issue: str
+    closed: datetime
 
 
 class History:
@@ -127,16 +189,19 @@ class History:
         self._db = db
         self.issue = issue
 
-    def featured_in(self, keys: Iterable[str]) -> dict[str, str]:
-        """For each key featured by an earlier issue, the latest such issue."""
-        found: dict[str, str] = {}
-        for key in set(keys):
-            row = self._db.execute(
-                "SELECT MAX(issue) FROM featured WHERE key = ? AND issue < ?", (key, self.issue)
-            ).fetchone()
-            if row and row[0]:
-                found[key] = row[0]
-        return found
+    def last_featured(self, keys: Iterable[str]) -> Featured | None:
+        """The latest earlier issue that featured any of ``keys`` (scoped keys, as the
+        core stores them: see :func:`newsletter.featured.scoped`)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return None
+        marks = ", ".join("?" * len(wanted))
+        row = self._db.execute(
+            f"SELECT issue, closed FROM featured WHERE key IN ({marks}) AND issue < ?"
+            " AND closed != '' ORDER BY issue DESC, closed DESC LIMIT 1",
+            (*wanted, self.issue),
+        ).fetchone()
+        return Featured(row[0], datetime.fromisoformat(row[1])) if row else None
 
     def previous_figure(self, name: str) -> tuple[str, float] | None:
         """The value of ``name`` in the latest earlier issue that recorded it."""
@@ -155,10 +220,3 @@ class History:
             (name, self.issue, count),
         ).fetchall()
         return [(issue, value) for issue, value in reversed(rows)]
-
-    def figure(self, name: str) -> float | None:
-        """This issue's value of ``name`` recorded by an earlier run (another section's)."""
-        row = self._db.execute(
-            "SELECT value FROM figures WHERE name = ? AND issue = ?", (name, self.issue)
-        ).fetchone()
-        return float(row[0]) if row else None

@@ -19,7 +19,10 @@ Two kinds of source, either or both:
 
 Each submission carries ``details.target_section``; ``newsletter.gather`` moves it into
 that section (see its docstring), with ``include: false``. Dated submissions are taken
-when dated inside the issue's window; what was published is never offered again.
+when dated inside the issue's window. A submission is known by its file
+(``file:<path>``) or its e-mail's Message-ID (``message-id:<id>``; without one, a
+digest of the message, ``mail:sha256:…``); once an issue published it, it is never
+offered again (``repeats = "once"``).
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class InboxOptions(ProviderOptions):
 class InboxProvider(SectionProvider[InboxOptions]):
     name = "inbox"
     description = "Community submissions from Markdown files and e-mails, offered per section."
+    repeats = "once"
 
     async def gather(self, options: InboxOptions, ctx: GatherContext) -> list[Item]:
         items: list[Item] = []
@@ -150,6 +154,7 @@ def submission_item(text: str, source: str, options: InboxOptions) -> Item:
     rendered = MarkdownIt("commonmark", {"html": False}).render(body)
     return Item(
         id="submission-" + hashlib.sha1(source.encode()).hexdigest()[:10],
+        keys=[f"file:{source}"],
         title=title,
         url=clean_url(url) if url else "",
         summary=html_to_markdown(rendered, options.summary_words),
@@ -225,8 +230,15 @@ def mail_item(raw: bytes, where: str, options: InboxOptions) -> Item:
     message_id = str(message.get("message-id", "") or "").strip()
     if message_id:
         details["message_id"] = message_id.strip("<>")
+    # Without a Message-ID, the message's bytes say which one it is wherever it is kept.
+    key = (
+        f"message-id:{message_id.strip('<>')}"
+        if message_id.strip("<>")
+        else f"mail:sha256:{hashlib.sha256(raw).hexdigest()}"
+    )
     return Item(
         id="mail-" + hashlib.sha1((message_id or where).encode()).hexdigest()[:10],
+        keys=[key],
         title=subject,
         url=url,
         summary=html_to_markdown(fragment, options.summary_words),

@@ -168,6 +168,7 @@ items = st.builds(
     summary=text_values,
     author=text_values,
     published=st.none() | st.datetimes(timezones=st.just(UTC)),
+    updated=st.none() | st.datetimes(timezones=st.just(UTC)),
     source=text_values,
     include=st.booleans(),
     note=text_values,
@@ -176,6 +177,7 @@ items = st.builds(
         st.integers() | text_values | st.lists(text_values, max_size=3),
         max_size=3,
     ),
+    keys=st.lists(text_values.filter(str.strip), max_size=2),
 )
 
 

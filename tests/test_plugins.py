@@ -89,6 +89,16 @@ def test_the_example_plugin_is_listed_gathers_and_renders(
     assert "<strong>barlib 2.0</strong>" in html
     assert "A library for bars" in html  # the summary, its markup gone
 
+    # Its identity keys and its repeat policy: once published, a release is not again,
+    # even in a window that overlaps the issue's.
+    assert "- pypi_releases:release:barlib==2.0" in draft
+    assert _newsletter(plugins, "-C", ws, "publish", "--mark").returncode == 0
+    again = _newsletter(
+        plugins, "-C", ws, "draft", "--since", "2026-11-18", "--until", "2026-11-24"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "barlib 2.0" not in (ws / "drafts" / "2026-W48.yaml").read_text()
+
 
 def test_a_plugin_that_fails_to_load_is_named_where_it_is_used(
     tmp_path: Path, make_workspace: object

@@ -1,9 +1,10 @@
-"""No repeats across issues, and preselection by the providers' scores."""
+"""Week after week: identity keys, repeat policies, one way to record what an issue
+published, a published issue frozen, this run's figures, and preselection."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -11,18 +12,20 @@ import pytest
 
 from newsletter.config import load_config
 from newsletter.draft.file import load_draft
-from newsletter.featured import featured_keys, record_published
+from newsletter.featured import MAX_KEY, judge, record_published, scoped
 from newsletter.gather.run import gather, preselect
-from newsletter.model import Item
+from newsletter.model import REPEATS, Item, Repeats
 from newsletter.providers import GatherContext, ProviderOptions, SectionProvider
 from newsletter.registry import ProviderRegistry
-from newsletter.state import StateStore, state_path
+from newsletter.state import Featured, StateStore, state_path
 from newsletter.window import week_window
 from tests.drafts import item, sample_draft
 from tests.feeds import Post, rss
 
 W46 = datetime(2026, 11, 11, 9, tzinfo=UTC)
 W47 = datetime(2026, 11, 18, 9, tzinfo=UTC)
+W46_CLOSES = datetime(2026, 11, 16, tzinfo=UTC)
+W47_CLOSES = datetime(2026, 11, 23, tzinfo=UTC)
 
 FEEDS = {
     # Week 46: two posts. Week 47: a new post, and the planet republishes an old one
@@ -40,7 +43,7 @@ FEEDS = {
 }
 
 
-def _workspace(make_workspace: Any, repeats: str | None = None) -> Path:
+def _workspace(make_workspace: Any, repeats: str | None = None, extra: str = "") -> Path:
     option = f'repeats = "{repeats}"' if repeats else ""
     return make_workspace(
         f"""
@@ -49,25 +52,32 @@ def _workspace(make_workspace: Any, repeats: str | None = None) -> Path:
         provider = "blogs"
         feeds = ["feeds/blog.rss", "feeds/planet.rss"]
         {option}
+        {extra}
         """,
         files=dict(FEEDS),
     )
 
 
-def _titles(ws: Path, week: str) -> list[tuple[str, bool]]:
+def _titles(ws: Path, week: str, section: int = 0) -> list[tuple[str, bool]]:
     draft = load_draft(ws / "drafts" / f"{week}.yaml")
-    return [(i.title, i.include) for i in draft.sections[0].items]
+    return [(i.title, i.include) for i in draft.sections[section].items]
+
+
+def _ok(result: Any) -> Any:
+    assert result.exit_code == 0, result.output
+    return result
 
 
 def test_week_two_does_not_repeat_what_week_one_published(make_workspace: Any, cli: Any) -> None:
     ws = _workspace(make_workspace)
-    assert cli("-C", ws, "draft", "--week", "2026-W46").exit_code == 0
+    _ok(cli("-C", ws, "draft", "--week", "2026-W46"))
     assert sorted(_titles(ws, "2026-W46")) == [("Also old", True), ("Old news", True)]
-    result = cli("-C", ws, "publish", "--mark", "drafts/2026-W46.yaml")
-    assert result.exit_code == 0, result.output
+    result = _ok(cli("-C", ws, "publish", "--mark", "drafts/2026-W46.yaml"))
     assert "2 item(s)" in result.output
-    assert cli("-C", ws, "draft", "--week", "2026-W47").exit_code == 0
+    _ok(cli("-C", ws, "draft", "--week", "2026-W47"))
     assert _titles(ws, "2026-W47") == [("Fresh", True)]
+    keys = load_draft(ws / "drafts" / "2026-W47.yaml").sections[0].items[0].keys
+    assert keys == ["blogs:url:blog.example.org/fresh"]
 
 
 def test_without_marking_week_one_the_old_post_comes_back(make_workspace: Any, cli: Any) -> None:
@@ -87,6 +97,14 @@ def test_repeats_offer_keeps_them_excluded_and_marked(make_workspace: Any, cli: 
     assert items[1].details["seen_in"] == "2026-W46"
 
 
+def test_repeats_always_lists_them_again(make_workspace: Any, cli: Any) -> None:
+    ws = _workspace(make_workspace, "always")
+    cli("-C", ws, "draft", "--week", "2026-W46")
+    cli("-C", ws, "publish", "--mark")
+    cli("-C", ws, "draft", "--week", "2026-W47")
+    assert sorted(_titles(ws, "2026-W47")) == [("Fresh", True), ("Old news", True)]
+
+
 def test_an_offered_item_not_included_is_not_remembered(make_workspace: Any, cli: Any) -> None:
     ws = _workspace(make_workspace)
     cli("-C", ws, "draft", "--week", "2026-W46")
@@ -98,11 +116,12 @@ def test_an_offered_item_not_included_is_not_remembered(make_workspace: Any, cli
     assert len(_titles(ws, "2026-W47")) == 2  # the left-out post may still come
 
 
-def test_repeats_must_be_drop_or_offer(make_workspace: Any, cli: Any) -> None:
+def test_repeats_must_be_one_of_the_policies(make_workspace: Any, cli: Any) -> None:
     ws = _workspace(make_workspace, "sometimes")
     result = cli("-C", ws, "draft", "--week", "2026-W47")
     assert result.exit_code == 3
-    assert "repeats: must be one of 'drop', 'offer'" in result.output
+    allowed = "'once', 'offer', 'updated', 'upcoming', 'always'"
+    assert f"repeats: must be one of {allowed}" in " ".join(result.output.split())
 
 
 def test_publish_without_mark_does_not_record_items(make_workspace: Any, cli: Any) -> None:
@@ -112,22 +131,150 @@ def test_publish_without_mark_does_not_record_items(make_workspace: Any, cli: An
     assert (ws / "site" / "2026-W47" / "index.html").is_file()
     with StateStore(state_path(ws)) as state:
         assert state.db.execute("SELECT COUNT(*) FROM featured").fetchone() == (0,)
+        assert state.published("2026-W47") is None
 
 
-def test_featured_keys() -> None:
-    plain = item(1, url="https://www.Example.org/a/?utm_medium=x#top")
-    assert featured_keys(plain) == ["example.org/a"]
-    mail = item(2, url="", details={"message_id": "<abc@lists.example.org>", "uid": "ev-1"})
-    assert featured_keys(mail) == ["message-id:abc@lists.example.org", "uid:ev-1"]
+# ---------------------------------------------------------------- keys are the provider's
+
+
+def test_an_item_without_keys_is_never_a_repeat(make_workspace: Any) -> None:
+    ws = make_workspace('[[section]]\nid = "s"\nprovider = "fixed"\n')
+    registry = ProviderRegistry([Fixed])
+    config = load_config(ws / "newsletter.toml", registry)
+    with StateStore(state_path(ws)) as state:
+        first = asyncio.run(gather(config, week_window("2026-W46", config.tz), registry, state))
+        record_published(state, first.draft, via="publish --mark")
+        second = asyncio.run(gather(config, week_window("2026-W47", config.tz), registry, state))
+    assert [i.id for i in second.draft.sections[0].items] == ["bare"]
+
+
+class Fixed(SectionProvider):
+    """Two items every week: one with a key, one without."""
+
+    name = "fixed"
+    description = "test"
+    Options = ProviderOptions
+
+    async def gather(self, options: Any, ctx: GatherContext) -> list[Item]:
+        return [item(1, id="keyed", keys=["thing:1"]), item(2, id="bare")]
+
+
+def test_long_keys_are_stored_as_their_digest() -> None:
+    long = "message-id:" + "x" * 5000
+    assert scoped("mailing_lists", long).startswith("mailing_lists:sha256:")
+    assert len(scoped("mailing_lists", long)) < MAX_KEY
+    assert scoped("mailing_lists", long) == scoped("mailing_lists", long)
+    assert scoped("blogs", " url:a ") == "blogs:url:a"
+
+
+def test_blank_keys_are_refused() -> None:
+    with pytest.raises(ValueError, match="identity key must not be empty"):
+        item(1, keys=["ok", "  "])
 
 
 def test_history_sees_only_earlier_issues(tmp_path: Path) -> None:
+    draft = sample_draft(issue="2026-W46")
+    draft.sections[0].items[0].keys = ["blogs:url:a"]
+    draft.sections[0].items[2].keys = ["blogs:url:c"]  # not included
     with StateStore(state_path(tmp_path)) as state:
-        record_published(state, sample_draft(issue="2026-W46"))
-        key = featured_keys(item(1))[0]
-        assert state.history("2026-W47").featured_in([key]) == {key: "2026-W46"}
-        assert state.history("2026-W46").featured_in([key]) == {}
-        assert state.history("2026-W47").featured_in(featured_keys(item(3))) == {}  # excluded
+        assert record_published(state, draft, via="send") == 1
+        found = state.history("2026-W47").last_featured(["blogs:url:a", "blogs:url:z"])
+        assert found == Featured("2026-W46", draft.window.end)
+        assert state.history("2026-W46").last_featured(["blogs:url:a"]) is None
+        assert state.history("2026-W47").last_featured(["blogs:url:c"]) is None
+        published = state.published("2026-W46")
+        assert published is not None and (published.via, published.items) == ("send", 3)
+
+
+def test_publishing_again_replaces_what_the_issue_featured(tmp_path: Path) -> None:
+    draft = sample_draft(issue="2026-W46")
+    draft.sections[0].items[0].keys = ["blogs:url:a"]
+    with StateStore(state_path(tmp_path)) as state:
+        record_published(state, draft, via="publish --mark")
+        draft.sections[0].items[0].include = False
+        draft.sections[0].items[1].keys = ["blogs:url:b"]
+        record_published(state, draft, via="send")
+        history = state.history("2026-W47")
+        assert history.last_featured(["blogs:url:a"]) is None
+        assert history.last_featured(["blogs:url:b"]) is not None
+        published = state.published("2026-W46")
+        assert published is not None and published.via == "send"
+
+
+# ---------------------------------------------------------------- the policies
+
+
+def _judged(policy: Repeats, **fields: Any) -> str:
+    earlier = Featured("2026-W46", W46_CLOSES)
+    return judge(item(1, **fields), earlier, policy, W47_CLOSES)
+
+
+def test_each_policy_on_an_item_featured_before() -> None:
+    before, after = W46_CLOSES - timedelta(hours=1), W46_CLOSES + timedelta(hours=1)
+    assert _judged("once") == "drop"
+    assert _judged("offer") == "offer"
+    assert _judged("always") == "again"
+    assert _judged("updated", updated=after) == "again"
+    assert _judged("updated", updated=W46_CLOSES) == "again"  # at the close: after it
+    assert _judged("updated", updated=before) == "drop"
+    assert _judged("updated") == "drop"  # no date: nothing new to show
+    assert _judged("upcoming", published=W47_CLOSES + timedelta(days=3)) == "again"
+    assert _judged("upcoming", published=W47_CLOSES - timedelta(hours=1)) == "drop"  # began
+    assert _judged("upcoming") == "drop"
+
+
+@pytest.mark.parametrize("policy", REPEATS)
+def test_an_item_never_featured_is_new_under_every_policy(policy: Repeats) -> None:
+    assert judge(item(1), None, policy, W47_CLOSES) == "new"
+
+
+# ---------------------------------------------------------------- figures of the same run
+
+
+class Reader(SectionProvider):
+    """Reads a figure another section records in this run, and records its own."""
+
+    name = "reader"
+    description = "test"
+    Options = ProviderOptions
+    seen: ClassVar[dict[str, float | None]] = {}
+
+    async def gather(self, options: Any, ctx: GatherContext) -> list[Item]:
+        ctx.record_figure(f"{ctx.section_id}/own", 1)
+        for name in ("writer/count", "other/own", "nobody/count"):
+            Reader.seen[f"{ctx.section_id} {name}"] = await ctx.figure(name)
+        return []
+
+
+class Writer(SectionProvider):
+    name = "writer"
+    description = "test"
+    Options = ProviderOptions
+
+    async def gather(self, options: Any, ctx: GatherContext) -> list[Item]:
+        await asyncio.sleep(0.2)  # slower than the readers
+        ctx.record_figure("writer/count", 42)
+        return []
+
+
+def test_readers_wait_for_the_writers_and_for_each_other(make_workspace: Any) -> None:
+    ws = make_workspace(
+        '[[section]]\nid = "mine"\nprovider = "reader"\n'
+        '[[section]]\nid = "other"\nprovider = "reader"\n'
+        '[[section]]\nid = "w"\nprovider = "writer"\n'
+    )
+    registry = ProviderRegistry([Reader, Writer])
+    config = load_config(ws / "newsletter.toml", registry)
+    with StateStore(state_path(ws)) as state:
+        asyncio.run(
+            asyncio.wait_for(
+                gather(config, week_window("2026-W47", config.tz), registry, state), timeout=10
+            )
+        )
+    assert Reader.seen["mine writer/count"] == 42
+    assert Reader.seen["mine other/own"] == 1  # recorded before it waited
+    assert Reader.seen["other writer/count"] == 42
+    assert Reader.seen["mine nobody/count"] is None
 
 
 # ---------------------------------------------------------------- preselection

@@ -13,6 +13,7 @@ from newsletter.errors import SourceError
 from newsletter.sections.stats.provider import change, sparkline
 from newsletter.sections.stats.trackers import retry_delay
 from tests.gitrepos import Repo
+from tests.mail import mail, mbox
 from tests.servers import FeedServer, Route
 
 
@@ -243,25 +244,45 @@ def test_missing_repository_and_unset_token_are_problems(make_workspace: Any, cl
     problems = load_draft(ws / "drafts" / "2026-W47.yaml").sections[0].problems
     assert any(p.startswith("repos/gone: no such directory") for p in problems), problems
     assert any("NO_SUCH_TOKEN_VAR is not set" in p for p in problems), problems
-    assert any(p.startswith("lists/dev: no figures recorded") for p in problems), problems
+    assert any(p.startswith("lists/dev: no section recorded figures") for p in problems), problems
 
 
-def test_list_figures_recorded_by_another_section_are_shown(make_workspace: Any, cli: Any) -> None:
-    from newsletter.state import StateStore
-
-    ws = make_workspace("""
+def test_list_figures_of_the_same_run_are_shown_on_the_first_draft(
+    make_workspace: Any, cli: Any
+) -> None:
+    # The stats section comes first in the file, the list's section after it: the stats
+    # wait for the list's figures of this run, whatever the order.
+    posts = [
+        mail("Plans", "Ann <ann@x.org>", day(10), "<p1@x>"),
+        mail("Re: Plans", "Bob <bob@x.org>", day(11), "<p2@x>", reply_to="<p1@x>"),
+        mail("Release", "Ann <ann@x.org>", day(17), "<r1@x>"),
+        mail("Re: Release", "Cy <cy@x.org>", day(18), "<r2@x>", reply_to="<r1@x>"),
+        mail("Re: Plans", "Bob <bob@x.org>", day(19), "<p3@x>", reply_to="<p2@x>"),
+    ]
+    ws = make_workspace(
+        """
         [[section]]
         id = "stats"
         provider = "stats"
         lists = ["dev"]
-        """)  # fmt: skip
-    with StateStore(ws / ".newsletter" / "state.db") as state:
-        state.record_figures("2026-W46", {"lists/dev/messages": 80, "lists/dev/threads": 20})
-        state.record_figures("2026-W47", {"lists/dev/messages": 95, "lists/dev/threads": 20})
-    assert cli("-C", ws, "draft", "--week", "2026-W47").exit_code == 0
+
+        [[section]]
+        id = "lists"
+        provider = "mailing_lists"
+
+        [[section.lists]]
+        name = "dev"
+        url = "dev.mbox"
+        """,
+        files={"dev.mbox": mbox(*posts)},
+    )
+    assert cli("-C", ws, "draft", "--week", "2026-W46").exit_code == 0
+    result = cli("-C", ws, "draft", "--week", "2026-W47", "--strict")
+    assert result.exit_code == 0, result.output  # no "run draft again" problem
     rows = stats_items(ws, "2026-W47")["dev"]["rows"]
-    assert (rows["Messages"]["value"], rows["Messages"]["change"]) == (95, "▲ 15")
-    assert rows["Threads"]["change"] == "–"
+    assert (rows["Messages"]["value"], rows["Messages"]["previous"]) == (3, 2)
+    assert (rows["Messages"]["change"], rows["Threads"]["value"]) == ("▲ 1", 2)
+    assert rows["First-time posters"]["value"] == 1  # Cy
 
 
 def test_config_errors_name_the_key(make_workspace: Any, cli: Any) -> None:

@@ -27,8 +27,8 @@ from ..window import describe
 
 DRAFTS_DIR = "drafts"
 ITEM_KEYS = (
-    "id", "include", "title", "url", "author", "published", "source", "summary", "note",
-    "details",
+    "id", "include", "title", "url", "author", "published", "updated", "source", "summary",
+    "note", "details", "keys",
 )  # fmt: skip
 SECTION_KEYS = ("id", "title", "provider", "intro", "problems", "items")
 HEADER = """\
@@ -105,9 +105,16 @@ def yaml_scalar(value: Any) -> Any:
     return value
 
 
-def item_node(item: Item) -> CommentedMap:
-    data = item.model_dump(mode="json")
+def item_data(item: Item) -> dict[str, Any]:
+    """``item`` as the draft writes it: JSON values, a missing date as ``''``."""
+    data: dict[str, Any] = item.model_dump(mode="json")
     data["published"] = data["published"] or ""
+    data["updated"] = data["updated"] or ""
+    return data
+
+
+def item_node(item: Item) -> CommentedMap:
+    data = item_data(item)
     node = CommentedMap()
     for key in ITEM_KEYS:
         node[key] = yaml_scalar(data[key])

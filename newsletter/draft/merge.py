@@ -16,12 +16,13 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..fileio import write_atomic
-from ..model import Draft, Item, Section
+from ..model import Draft, Section
 from .file import (
     ITEM_KEYS,
     draft_node,
     draft_path,
     dump,
+    item_data,
     item_node,
     read_node,
     section_node,
@@ -67,12 +68,6 @@ def _json(value: Any) -> Any:
     return json.loads(json.dumps(to_plain(value), default=str))
 
 
-def _item_json(item: Item) -> dict[str, Any]:
-    data: dict[str, Any] = item.model_dump(mode="json")
-    data["published"] = data["published"] or ""
-    return data
-
-
 def _three_way(node: CommentedMap, key: str, base: Any, new: Any) -> None:
     """Take ``new`` unless the editor changed ``node[key]`` away from ``base``."""
     if key not in node:
@@ -116,7 +111,7 @@ def _merge_section(node: CommentedMap, base: Section | None, new: Section, have_
     _three_way(node, "intro", base.intro if base else None, new.intro)
     node["problems"] = CommentedSeq(new.problems)
     items = node.setdefault("items", CommentedSeq())
-    base_items = {item.id: _item_json(item) for item in base.items} if base else {}
+    base_items = {item.id: item_data(item) for item in base.items} if base else {}
     new_items = {item.id: item for item in new.items}
 
     for index in reversed(range(len(items))):
@@ -125,7 +120,7 @@ def _merge_section(node: CommentedMap, base: Section | None, new: Section, have_
         fresh = new_items.get(item_id)
         base_item = base_items.get(item_id)
         if fresh is not None:
-            fresh_json = _item_json(fresh)
+            fresh_json = item_data(fresh)
             for key in ITEM_KEYS:
                 _three_way(current, key, base_item.get(key) if base_item else None,
                            fresh_json[key])  # fmt: skip

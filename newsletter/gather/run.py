@@ -1,13 +1,18 @@
 """Run every configured section's provider concurrently and collect a Draft.
 
 A provider that raises, or a source that fails, becomes a problem on its section; the
-other sections are built regardless.
+other sections are built regardless. A provider that reads this issue's figures of
+other sections (``await ctx.figure(name)``) waits until every other section has finished
+or is itself waiting, so the first draft of a week is complete.
 
 After a provider returns, for its section:
 
-1. items an earlier issue featured (``newsletter.featured``) are dropped, or with
-   ``repeats = "offer"`` kept excluded with ``details.seen_in`` naming that issue;
-2. ``preselect`` includes the best-scored of the rest (the seen ones are listed last).
+1. its items' identity keys are scoped by the provider's name, and each item an
+   earlier issue featured is judged by the section's repeat policy
+   (``newsletter.featured``): left out, listed again, or offered with ``include: false``
+   — both marked with ``details.seen_in`` naming that issue (unless the policy is
+   ``always``, where being seen before is no news);
+2. ``preselect`` includes the best-scored of the rest (the offered ones are listed last).
 
 Then routing, the one thing that crosses sections: a provider gathering for others (the
 ``inbox`` of community submissions) marks an item with ``details.target_section``; the
@@ -23,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..config import Config, SectionConfig
-from ..featured import featured_keys
-from ..model import Draft, Item, Section, Window
+from ..featured import judge, scope_keys
+from ..model import Draft, Item, Repeats, Section, Window
 from ..providers import GatherContext
 from ..registry import ProviderRegistry
 from ..state import STATE_DIR, History, StateStore
@@ -97,13 +102,15 @@ async def gather(
     issue = issue_name(window)
     started = time.perf_counter()
     fetcher = fetcher or fetcher_for(config, reporter.source_done)
+    board = FigureBoard([section.id for section in config.sections])
     async with fetcher:
         gathered = await asyncio.gather(
             *(
-                _gather_section(section, config, window, fetcher, state, registry, reporter)
+                _gather_section(section, config, window, fetcher, state, registry, reporter,
+                                board)
                 for section in config.sections
             )
-        )
+        )  # fmt: skip
     sections = [section for section, _ in gathered]
     route(sections)
     figures = {name: value for _, found in gathered for name, value in found.items()}
@@ -121,12 +128,18 @@ async def _gather_section(
     state: StateStore,
     registry: ProviderRegistry,
     reporter: Reporter,
+    board: FigureBoard,
 ) -> tuple[Section, dict[str, float]]:
     """One section, and the figures its provider recorded."""
     started = time.perf_counter()
     history = state.history(issue_name(window))
     problems: list[str] = []
     figures: dict[str, float] = {}
+
+    def record(name: str, value: float) -> None:
+        figures[name] = value
+        board.values[name] = value
+
     ctx = GatherContext(
         section_id=config.id,
         window=window,
@@ -135,41 +148,87 @@ async def _gather_section(
         sources=fetcher,
         state_folder=workspace_config.workspace / STATE_DIR / "sections" / config.id,
         on_problem=lambda source, message: problems.append(f"{source}: {message}"),
-        on_figure=figures.__setitem__,
+        on_figure=record,
+        provider=config.provider,
+        read_figure=lambda name: board.read(config.id, name),
     )
     provider_class = registry.get(config.provider)
     items: list[Item] = []
-    if provider_class is None:
-        ctx.problem(config.provider, "provider is not installed")
-    else:
-        try:
-            items = await provider_class().gather(config.options, ctx)
-        except Exception as error:  # one section's bug must not sink the issue
-            ctx.problem(config.provider, f"provider failed: {type(error).__name__}: {error}")
+    policy: Repeats = config.repeats or "once"
+    try:
+        if provider_class is None:
+            ctx.problem(config.provider, "provider is not installed")
+        else:
+            policy = config.repeats or provider_class.repeats
+            try:
+                items = await provider_class().gather(config.options, ctx)
+            except Exception as error:  # one section's bug must not sink the issue
+                ctx.problem(config.provider, f"provider failed: {type(error).__name__}: {error}")
+    finally:
+        board.done(config.id)
+    scope_keys(config.provider, items)
     section = Section(
         id=config.id,
         title=config.title,
         provider=config.provider,
         intro=config.intro,
         problems=problems,
-        items=_without_repeats(items, history, config),
+        items=_without_repeats(items, history, policy, window, config.preselect),
     )
     reporter.section_done(section, time.perf_counter() - started)
     return section, figures
 
 
-def _without_repeats(items: list[Item], history: History, config: SectionConfig) -> list[Item]:
-    fresh: list[Item] = []
-    seen: list[Item] = []
+class FigureBoard:
+    """This run's figures, and where sections that read other sections' figures wait.
+
+    A reader waits until every section is either finished or waiting too: then every
+    figure a non-reading section records is on the board. Sections that wait for each
+    other are released together rather than deadlocked."""
+
+    def __init__(self, sections: list[str]) -> None:
+        self.values: dict[str, float] = {}
+        self._pending = set(sections)
+        self._waiting: set[str] = set()
+        self._ready = asyncio.Event()
+        self._check()
+
+    def done(self, section: str) -> None:
+        self._pending.discard(section)
+        self._check()
+
+    async def read(self, section: str, name: str) -> float | None:
+        if not self._ready.is_set():
+            self._waiting.add(section)
+            self._check()
+            await self._ready.wait()
+        return self.values.get(name)
+
+    def _check(self) -> None:
+        if self._pending <= self._waiting:
+            self._ready.set()
+
+
+def _without_repeats(
+    items: list[Item], history: History, policy: Repeats, window: Window, count: int | None
+) -> list[Item]:
+    """The section's items by its repeat policy: new and returning ones (preselected),
+    then the offered ones."""
+    listed: list[Item] = []
+    offered: list[Item] = []
     for item in items:
-        earlier = history.featured_in(featured_keys(item))
-        if not earlier:
-            fresh.append(item)
-        elif config.repeats == "offer":
+        earlier = history.last_featured(item.keys)
+        verdict = judge(item, earlier, policy, window.end)
+        if verdict == "drop":
+            continue
+        if earlier is not None and policy != "always":  # news for the editor, not for figures
+            item.details["seen_in"] = earlier.issue
+        if verdict == "offer":
             item.include = False
-            item.details["seen_in"] = max(earlier.values())
-            seen.append(item)
-    return preselect(fresh, config.preselect) + seen
+            offered.append(item)
+        else:
+            listed.append(item)
+    return preselect(listed, count) + offered
 
 
 def route(sections: list[Section]) -> None:

@@ -21,11 +21,11 @@ from typing import Any
 
 from ..config import Config, SendSettings
 from ..errors import SendError
+from ..featured import record_published
 from ..fileio import write_atomic
 from ..model import Draft
 from ..render import renderer_for
 from ..state import StateStore
-from ..urls import canonical_url
 from .journal import Delivery, Journal, Recipient, Round
 from .message import Issue, build, parse_address, prepare, read_subscribers, unique
 from .smtp import DeliveryError, Transport
@@ -169,7 +169,7 @@ class Sender:
         if finished:
             self.journal.complete(plan.issue, plan.round)
             if any(d.status == "sent" for d in deliveries.values()):
-                self.store.record_featured(plan.issue, published_items(draft))
+                record_published(self.store, draft, via="send")
         return outcome
 
     def _deliver(self, number: int, recipient: Recipient, when: datetime, outcome: Outcome) -> bool:
@@ -214,16 +214,6 @@ class Sender:
             if wait > 0:
                 self.sleep(wait)
             self._last_start = time.monotonic()
-
-
-def published_items(draft: Draft) -> list[tuple[str, str, str, str]]:
-    """(key, section, item id, title) of every included item that has a URL to key it by."""
-    return [
-        (canonical_url(item.url), section.id, item.id, item.title)
-        for section in draft.sections
-        for item in section.included
-        if item.url
-    ]
 
 
 def summary(journal: Journal, issue: str | None) -> list[tuple[Round, dict[str, Delivery]]]:

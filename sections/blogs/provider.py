@@ -1,4 +1,8 @@
-"""Blog roundups, planet-style: recent posts from a list of RSS/Atom feeds."""
+"""Blog roundups, planet-style: recent posts from a list of RSS/Atom feeds.
+
+A post is known by its canonical URL (``url:…``, the same post from a planet under a
+tracking link is one post) and is featured once (``repeats = "once"``).
+"""
 
 from __future__ import annotations
 
@@ -63,6 +67,7 @@ class BlogsOptions(ProviderOptions):
 class BlogsProvider(SectionProvider[BlogsOptions]):
     name = "blogs"
     description = "Blog roundup: posts published in the week from RSS/Atom feeds."
+    repeats = "once"
 
     async def gather(self, options: BlogsOptions, ctx: GatherContext) -> list[Item]:
         import asyncio  # here, not at the top: `newsletter providers` never needs it
@@ -194,6 +199,7 @@ def _item(
     canonical = canonical_url(link)
     return Item(
         id="post-" + hashlib.sha1(canonical.encode()).hexdigest()[:10],
+        keys=[f"url:{canonical}"],
         title=title,
         url=link,
         summary=html_to_markdown(body, options.summary_words, base),

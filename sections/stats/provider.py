@@ -5,7 +5,11 @@ One item per project. Its ``details`` hold the rows of a compact table (this wee
 the previous issue, the change, the longer ``span_days``) and the last weeks of one
 figure for a sparkline. Every figure is recorded in the state store; when history
 lacks a previous week, the figures of git and the trackers are computed for it from
-the same data, so the first issue drafted already shows change.
+the same data, so the first issue drafted already shows change. Mailing-list figures
+are the ones the mailing-list section records in the same run (``ctx.figure``).
+
+Figures are shown every week (``repeats = "always"``); an item is known by its
+figures' prefix (``figures:git/nova``).
 """
 
 from __future__ import annotations
@@ -158,6 +162,7 @@ class Project:
 class StatsProvider(SectionProvider[StatsOptions]):
     name = "stats"
     description = "Community numbers: git, code review, issues and list traffic, week over week."
+    repeats = "always"
 
     async def gather(self, options: StatsOptions, ctx: GatherContext) -> list[Item]:
         week = (int(ctx.window.start.timestamp()), int(ctx.window.end.timestamp()))
@@ -171,7 +176,7 @@ class StatsProvider(SectionProvider[StatsOptions]):
         ]
         found = await asyncio.gather(*runs)
         projects = [project for batch in found for project in batch]
-        projects += _lists(options, ctx)
+        projects += await _lists(options, ctx)
         count = len(projects)
         return [
             _item(project, options, ctx, score=count - index)
@@ -385,21 +390,22 @@ def _gerrit(
 # ---------------------------------------------------------------- mailing lists
 
 
-def _lists(options: StatsOptions, ctx: GatherContext) -> list[Project]:
-    """Figures the mailing-list section recorded for this issue in an earlier run."""
+async def _lists(options: StatsOptions, ctx: GatherContext) -> list[Project]:
+    """The figures the mailing-list section records for this issue, in this run."""
     projects = []
     for name in options.lists:
         prefix = f"lists/{name}"
-        now = {
-            key: value
-            for key in LIST_LABELS
-            if (value := ctx.history.figure(f"{prefix}/{key}")) is not None
-        }
+        now = {}
+        for key in LIST_LABELS:
+            value = await ctx.figure(f"{prefix}/{key}")
+            if value is not None:
+                now[key] = value
         if not now:
             ctx.problem(
                 prefix,
-                f"no figures recorded for {ctx.history.issue} yet; the mailing-list section "
-                "records them, so run 'newsletter draft' again after it has gathered",
+                f"no section recorded figures for the list {name!r} in this run: is a "
+                f"mailing_lists section configured with a list named {name!r}, and did "
+                "its archive answer?",
             )
             continue
         projects.append(
@@ -484,6 +490,7 @@ def _item(project: Project, options: StatsOptions, ctx: GatherContext, score: fl
         }
     return Item(
         id="stats-" + _slug(project.prefix),
+        keys=[f"figures:{project.prefix}"],
         title=project.title,
         url=project.url,
         summary=project.people,

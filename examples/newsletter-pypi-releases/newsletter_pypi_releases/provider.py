@@ -3,6 +3,10 @@
 One request per package (``<index_url>/<name>/json``), through ``ctx.fetch`` so the
 core's limits, cache and redirect rules apply. The answer is written by a stranger:
 every field is checked for its type and cut to a sane length before use.
+
+A release is known by its package and version (``release:<package>==<version>``) and
+announced once (``repeats = "once"``): an issue whose window overlaps an earlier one's
+(``draft --since … --until …``) leaves out what that issue announced.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class PyPIReleasesOptions(ProviderOptions):
 class PyPIReleasesProvider(SectionProvider[PyPIReleasesOptions]):
     name = "pypi_releases"
     description = "Releases of the community's packages on PyPI during the week."
+    repeats = "once"
 
     def sources(self, options: PyPIReleasesOptions) -> list[str]:
         return [_json_url(options, package) for package in options.packages]
@@ -76,6 +81,7 @@ class PyPIReleasesProvider(SectionProvider[PyPIReleasesOptions]):
                 Item(
                     # Stable across runs, so re-drafting keeps the editor's edits.
                     id=f"pypi-{package}-{version}",
+                    keys=[f"release:{package}=={version}"],
                     title=f"{package} {version}",
                     url=f"{options.project_url.rstrip('/')}/{quote(package)}/{quote(version)}/",
                     summary=summary,

@@ -45,9 +45,9 @@ def _mark_published(env: Environment, draft: Draft) -> None:
         workspace_lock(env.workspace, "publish --mark"),
         StateStore(state_path(env.workspace)) as state,
     ):
-        keys = record_published(state, draft)
+        keys = record_published(state, draft, via="publish --mark")
     items = sum(len(section.included) for section in draft.sections)
     env.final.print(
         f"Marked {draft.issue} published: {items} item(s), {keys} key(s) remembered; "
-        "later drafts will leave them out."
+        "later drafts repeat them only as each section's policy allows."
     )
