@@ -228,6 +228,56 @@ def test_an_item_never_featured_is_new_under_every_policy(policy: Repeats) -> No
     assert judge(item(1), None, policy, W47_CLOSES) == "new"
 
 
+# ---------------------------------------------------------------- a published issue is frozen
+
+
+def test_a_marked_issue_is_not_gathered_again_without_force(make_workspace: Any, cli: Any) -> None:
+    ws = _workspace(make_workspace)
+    _ok(cli("-C", ws, "draft", "--week", "2026-W46"))
+    _ok(cli("-C", ws, "approve", "--by", "ann"))
+    before = (ws / "drafts" / "2026-W46.yaml").read_text()
+    _ok(cli("-C", ws, "publish", "--mark"))
+    refused = cli("-C", ws, "draft", "--week", "2026-W46")
+    assert refused.exit_code == 2
+    said = " ".join(refused.output.split())
+    assert "2026-W46 was marked published at" in said
+    assert "pass --force to gather it again" in said
+    assert (ws / "drafts" / "2026-W46.yaml").read_text() == before
+    forced = _ok(cli("-C", ws, "draft", "--week", "2026-W46", "--force"))
+    assert "Approval withdrawn" not in forced.output  # nothing changed: still approved
+    assert "Approved by ann" in _ok(cli("-C", ws, "status")).output
+
+
+def test_a_redraft_that_changes_an_approved_draft_says_so(make_workspace: Any, cli: Any) -> None:
+    ws = _workspace(make_workspace)
+    _ok(cli("-C", ws, "draft", "--week", "2026-W47"))
+    _ok(cli("-C", ws, "approve", "--by", "ann"))
+    (ws / "feeds" / "blog.rss").write_bytes(
+        rss([Post("Fresh", "https://blog.example.org/fresh", W47),
+             Post("Later", "https://blog.example.org/later", W47 + timedelta(hours=2))])
+    )  # fmt: skip
+    result = _ok(cli("-C", ws, "-q", "draft", "--week", "2026-W47"))
+    said = " ".join(result.output.split())
+    assert "Approval withdrawn: the draft changed since ann approved it" in said
+    assert "newsletter approve" in said
+
+
+def test_the_summary_counts_the_draft_with_its_hand_edits(make_workspace: Any, cli: Any) -> None:
+    ws = _workspace(make_workspace)
+    _ok(cli("-C", ws, "draft", "--week", "2026-W47"))
+    path = ws / "drafts" / "2026-W47.yaml"
+    path.write_text(path.read_text().replace("include: true\n", "include: false\n", 1))
+    result = _ok(cli("-C", ws, "draft", "--week", "2026-W47"))
+    # section, provider, items, included, problems
+    assert ["blogs", "blogs", "2", "1", "0"] in _rows(result.output)
+    # section, included, offered, problems, warnings
+    assert ["blogs", "1", "2", "0", "0"] in _rows(_ok(cli("-C", ws, "status")).output)
+
+
+def _rows(output: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.split("│")[1:-1]] for line in output.splitlines()]
+
+
 # ---------------------------------------------------------------- figures of the same run
 
 

@@ -106,13 +106,22 @@ def init(ctx: click.Context, directory: Path, title: str) -> None:
 @click.option(
     "--strict/--no-strict", default=False, help="Exit with status 4 if any source had a problem."
 )
+@click.option(
+    "--force", is_flag=True, help="Gather a week that was already sent or marked published."
+)
 @click.pass_context
 def draft(
-    ctx: click.Context, week: str | None, since: str | None, until: str | None, strict: bool
+    ctx: click.Context,
+    week: str | None,
+    since: str | None,
+    until: str | None,
+    strict: bool,
+    force: bool,
 ) -> None:
     """Gather every section for a week and write (or update) drafts/<week>.yaml.
 
     Running it again for the same week keeps every hand edit and adds only new items.
+    A week that was sent or marked published is left as it went out unless --force.
     """
     from .commands.draft import run
 
@@ -123,6 +132,7 @@ def draft(
         since=_date(since, "--since"),
         until=_date(until, "--until"),
         strict=strict,
+        force=force,
     )
 
 

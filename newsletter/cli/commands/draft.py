@@ -2,17 +2,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
+from ...draft.approval import is_approved
+from ...draft.file import draft_path, load_draft
 from ...draft.merge import write_draft
-from ...errors import UsageError
+from ...errors import DraftError, UsageError
 from ...gather.run import gather
 from ...lock import workspace_lock
+from ...model import Draft
 from ...registry import ProviderRegistry
+from ...send.journal import Journal
 from ...state import StateStore, state_path
-from ...window import dates_window, describe, last_complete_week, week_window
+from ...window import dates_window, describe, issue_name, last_complete_week, week_window
 from ...workspace import open_config
 from ..exits import ExitStatus
 from ..progress import CliReporter, summary_table
@@ -27,6 +32,7 @@ def run(
     since: date | None,
     until: date | None,
     strict: bool,
+    force: bool = False,
     registry: ProviderRegistry | None = None,
     now: datetime | None = None,
 ) -> ExitStatus:
@@ -45,11 +51,19 @@ def run(
     except ValueError as error:
         raise UsageError(str(error)) from None
 
-    console.print(f"Gathering {config.newsletter.title}: {describe(window)}")
     with (
         workspace_lock(config.workspace, "draft"),
         StateStore(state_path(config.workspace)) as state,
     ):
+        issue = issue_name(window)
+        gone = went_out(state, issue)
+        if gone and not force:
+            raise UsageError(
+                f"{gone}. Its draft stays as it went out: pass --force to gather it again "
+                "(the approval then holds only if nothing changes)"
+            )
+        before = _approved(draft_path(config.workspace, issue))
+        console.print(f"Gathering {config.newsletter.title}: {describe(window)}")
         reporter = CliReporter(console)
         if console.is_terminal:
             with console.status("Gathering…"):
@@ -57,10 +71,18 @@ def run(
         else:
             result = asyncio.run(gather(config, window, registry, state, reporter))
         path, action = write_draft(config.workspace, result.draft)
+        # What the editor will see: the gathered items merged with their edits.
+        merged = load_draft(path)
 
-    console.print(summary_table(result.draft.sections))
+    console.print(summary_table(merged.sections))
     for section_id, problem in result.problems:
         console.print(f"[yellow]Problem[/] in {escape(section_id)}: {escape(problem)}")
+    if before is not None and before.approved is not None and not is_approved(merged):
+        env.final.print(
+            f"[yellow]Approval withdrawn:[/] the draft changed since {escape(before.approved.by)} "
+            f"approved it ({before.approved.at.isoformat(timespec='minutes')}); review it "
+            "and run 'newsletter approve' again."
+        )
     relative = path.relative_to(config.workspace) if path.is_relative_to(config.workspace) else path
     env.final.print(
         f"Draft {action}: {relative} ({result.seconds:.1f}s, {len(result.problems)} problem(s))"
@@ -68,3 +90,33 @@ def run(
     if strict and result.problems:
         return ExitStatus.PROBLEMS
     return ExitStatus.OK
+
+
+def went_out(state: StateStore, issue: str) -> str:
+    """How ``issue`` was sent or published, in words; ``""`` if it was not."""
+    latest = Journal(state).latest(issue)
+    if latest is not None and latest.completed_at is None:
+        return (
+            f"a send of {issue} began at {latest.started_at} and is not finished "
+            "('newsletter send' resumes it)"
+        )
+    if latest is not None:
+        return (
+            f"{issue} was sent at {latest.completed_at} to {len(latest.recipients)} "
+            f"recipient(s) ('newsletter log {issue}' shows to whom)"
+        )
+    published = state.published(issue)
+    if published is not None:
+        return f"{issue} was marked published at {published.at} (with '{published.via}')"
+    return ""
+
+
+def _approved(path: Path) -> Draft | None:
+    """The draft at ``path`` if it exists and carries a valid approval."""
+    if not path.exists():
+        return None
+    try:
+        draft = load_draft(path)
+    except DraftError:
+        return None  # write_draft reports it
+    return draft if is_approved(draft) else None
