@@ -111,17 +111,19 @@ def test_weekly_series_keeps_local_time_across_dst_change(tmp_path: Path) -> Non
             "RECURRENCE-ID;TZID=America/Chicago:20260324T150000",
         ),
     )
-    items, problems = gather(tmp_path, calendars=[write(tmp_path, "w.ics", cal)])
+    items, problems = gather(
+        tmp_path, calendars=[write(tmp_path, "w.ics", cal)], collapse_recurring=False
+    )
     assert problems == []
     starts = [item.details["start"] for item in items]
+    # The series began in CST (Feb 24, Mar 3: before the issue closed, not listed).
     assert starts == [
-        "2026-03-03T15:00:00-06:00",  # CST
         "2026-03-10T15:00:00-05:00",  # CDT: same wall clock, new offset
         "2026-03-25T09:00:00-05:00",  # the overridden instance, moved
         "2026-03-31T15:00:00-05:00",
         "2026-04-07T15:00:00-05:00",
     ]
-    assert items[1].details["when"] == "Tue Mar 10, 3:00 PM CDT"
+    assert items[0].details["when"] == "Tue Mar 10, 3:00 PM CDT"
 
 
 def test_collapsed_series_reads_every_tuesday(tmp_path: Path) -> None:
@@ -134,13 +136,31 @@ def test_collapsed_series_reads_every_tuesday(tmp_path: Path) -> None:
         )
     )
     path = write(tmp_path, "w.ics", cal)
-    items, _ = gather(tmp_path, calendars=[path], collapse_recurring=True)
+    items, _ = gather(tmp_path, calendars=[path])  # collapsed by default
     assert len(items) == 1
     assert items[0].details["recurrence"] == "every Tuesday"
-    assert items[0].details["occurrences"] == 6
-    assert items[0].details["when"].startswith("Every Tuesday, from Tue Mar 3, 3:00 PM CST")
-    again, _ = gather(tmp_path, calendars=[path], collapse_recurring=True, lookahead_days=60)
+    assert items[0].details["occurrences"] == 5  # Mar 10 to Apr 7
+    assert items[0].details["when"] == "Every Tuesday, 3:00 PM CDT — next: Tue Mar 10"
+    assert items[0].keys == ["event:weekly@x@2026-03-10T20:00:00+00:00"]
+    later = Window(start=WINDOW.start + timedelta(days=7), end=WINDOW.end + timedelta(days=7))
+    again, _ = gather(tmp_path, calendars=[path], window=later)
     assert again[0].id == items[0].id  # a series keeps its id as weeks go by
+    assert again[0].details["when"].endswith("— next: Tue Mar 17")
+    assert again[0].keys == ["event:weekly@x@2026-03-17T20:00:00+00:00"]
+
+
+def test_a_series_in_another_zone_reads_in_both(tmp_path: Path) -> None:
+    cal = ics(
+        event("utc@x", ":20260303T210000Z", "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=TU"),
+        # 02:00 UTC on Wednesdays is Tuesday evening in Chicago: the rule's day is UTC's.
+        event("late@x", ":20260304T020000Z", "Late call", "RRULE:FREQ=WEEKLY;BYDAY=WE"),
+        event("days@x", ";VALUE=DATE:20260302", "Office day", "RRULE:FREQ=WEEKLY;BYDAY=MO"),
+    )
+    items, _ = gather(tmp_path, calendars=[write(tmp_path, "z.ics", cal)])
+    when = {item.title: item.details["when"] for item in items}
+    assert when["Team meeting"] == "Every Tuesday, 4:00 PM CDT (9:00 PM UTC) — next: Tue Mar 10"
+    assert when["Late call"] == "Every Wednesday, 2:00 AM UTC (Tue 9:00 PM CDT) — next: Wed Mar 11"
+    assert when["Office day"] == "Every Monday — next: Mon Mar 9"
 
 
 def test_paris_event_listed_in_chicago_with_its_own_time(tmp_path: Path) -> None:
@@ -167,12 +187,16 @@ def test_all_day_and_multi_day_events(tmp_path: Path) -> None:
         event("conf@x", ";VALUE=DATE:20260405", "Conference", "DTEND;VALUE=DATE:20260408"),
         event("day@x", ";VALUE=DATE:20260312", "Deadline"),
         event("span@x", ";VALUE=DATE:20260330", "Sprint", "DTEND;VALUE=DATE:20260403"),
-        # Started before the issue's week and still running: listed once.
-        event("long@x", ";VALUE=DATE:20260220", "Hackathon", "DTEND;VALUE=DATE:20260304"),
+        # Started before the issue closed and still running: listed once.
+        event("long@x", ";VALUE=DATE:20260220", "Hackathon", "DTEND;VALUE=DATE:20260311"),
+        # Over before the issue closed (Mar 9): never listed.
+        event("gone@x", ";VALUE=DATE:20260220", "Past fair", "DTEND;VALUE=DATE:20260309"),
+        event("week@x", ":20260306T180000Z", "Last Friday's talk"),
     )
     items, _ = gather(tmp_path, calendars=[write(tmp_path, "d.ics", cal)])
     by_title = {item.title: item.details for item in items}
     assert titles(items) == ["Hackathon", "Deadline", "Sprint", "Conference"]
+    assert by_title["Hackathon"]["when"] == "Feb 20 – Mar 10"
     assert by_title["Conference"]["when"] == "Apr 5–7"
     assert by_title["Conference"]["all_day"] is True
     assert (by_title["Conference"]["start"], by_title["Conference"]["end"]) == (
@@ -187,9 +211,8 @@ def test_all_day_and_multi_day_events(tmp_path: Path) -> None:
         "March 2026",
         "April 2026",
     ]
-    items, _ = gather(tmp_path, calendars=["d.ics"], include_current_week=False, group_by="week")
-    assert "Hackathon" not in titles(items)
-    assert items[0].details["group"] == "Week of Mar 9, 2026"
+    items, _ = gather(tmp_path, calendars=["d.ics"], group_by="week")
+    assert items[1].details["group"] == "Week of Mar 9, 2026"
 
 
 def test_cancelled_events_and_instances_are_left_out(tmp_path: Path) -> None:
@@ -204,7 +227,7 @@ def test_cancelled_events_and_instances_are_left_out(tmp_path: Path) -> None:
             "STATUS:CANCELLED",
         ),
     )
-    items, _ = gather(tmp_path, calendars=[write(tmp_path, "c.ics", cal)])
+    items, _ = gather(tmp_path, calendars=[write(tmp_path, "c.ics", cal)], collapse_recurring=False)
     assert [item.details["start"][:10] for item in items] == ["2026-03-10", "2026-03-24"]
 
 
@@ -273,7 +296,10 @@ def test_runaway_rules_are_refused_not_expanded(tmp_path: Path, rule: str) -> No
 def test_occurrences_are_capped_per_series(tmp_path: Path) -> None:
     cal = ics(event("hourly@x", ":20260302T000000Z", "Hourly", "RRULE:FREQ=HOURLY"))
     items, problems = gather(
-        tmp_path, calendars=[write(tmp_path, "h.ics", cal)], max_occurrences=50
+        tmp_path,
+        calendars=[write(tmp_path, "h.ics", cal)],
+        max_occurrences=50,
+        collapse_recurring=False,
     )
     assert len(items) == 50
     assert "a dense series; listing 50 occurrences" in problems[0][1]
@@ -350,7 +376,7 @@ def test_events_file_entries_and_their_errors(tmp_path: Path) -> None:
     [("title: [unclosed", "line 1"), ("just: a mapping\n", "expected a list of events")],
 )
 def test_events_file_that_is_not_a_list(content: str, expected: str) -> None:
-    span = listing_span(WINDOW.start, WINDOW.end, EventsOptions())
+    span = listing_span(WINDOW.end, EventsOptions())
     found = read_events_file(content.encode(), "events.yaml", span, CHICAGO)
     assert found.occurrences == []
     assert expected in found.problems[0]
@@ -418,12 +444,10 @@ _RULES = st.sampled_from(
     zone=st.sampled_from(["Europe/Paris", "America/Chicago", "Asia/Tokyo", "UTC"]),
     rule=_RULES,
     lookahead=st.integers(0, 60),
-    current=st.booleans(),
 )
 def test_no_occurrence_outside_the_window_is_listed(
-    offset_hours: int, minutes: int, all_day: bool, zone: str, rule: str, lookahead: int,
-    current: bool,
-) -> None:  # fmt: skip
+    offset_hours: int, minutes: int, all_day: bool, zone: str, rule: str, lookahead: int
+) -> None:
     start = WINDOW.start + timedelta(hours=offset_hours)
     if all_day:
         day = start.date()
@@ -436,8 +460,8 @@ def test_no_occurrence_outside_the_window_is_listed(
         lines = [f"DTEND;TZID={zone}:{end:%Y%m%dT%H%M%S}"]
     if rule:
         lines.append(f"RRULE:{rule}")
-    options = EventsOptions(lookahead_days=lookahead, include_current_week=current)
-    span = listing_span(WINDOW.start, WINDOW.end, options)
+    options = EventsOptions(lookahead_days=lookahead)
+    span = listing_span(WINDOW.end, options)
     found = read_calendar(ics(event("p@x", dtstart, "P", *lines)), "", span, CHICAGO)
     for occurrence in found.occurrences:
         if occurrence.end > occurrence.start:
@@ -447,9 +471,9 @@ def test_no_occurrence_outside_the_window_is_listed(
     assert found.problems == [] or "a dense series" in found.problems[0]
 
 
-def test_span_covers_the_issue_week_and_the_lookahead() -> None:
-    span = listing_span(WINDOW.start, WINDOW.end, EventsOptions(lookahead_days=10))
-    assert (span.start, span.end) == (WINDOW.start, WINDOW.end + timedelta(days=10))
-    later = listing_span(WINDOW.start, WINDOW.end, EventsOptions(include_current_week=False))
-    assert later.start == WINDOW.end
-    assert later.start.date() == date(2026, 3, 9)
+def test_span_runs_from_the_issues_close_through_the_lookahead() -> None:
+    span = listing_span(WINDOW.end, EventsOptions(lookahead_days=10))
+    assert (span.start, span.end) == (WINDOW.end, WINDOW.end + timedelta(days=10))
+    assert span.start.date() == date(2026, 3, 9)
+    assert not span.overlaps(WINDOW.end - timedelta(hours=2), WINDOW.end)  # ended at close
+    assert span.overlaps(WINDOW.end - timedelta(hours=2), WINDOW.end + timedelta(hours=1))

@@ -137,6 +137,32 @@ def test_publish_without_mark_does_not_record_items(make_workspace: Any, cli: An
 # ---------------------------------------------------------------- keys are the provider's
 
 
+def test_a_post_is_not_hidden_by_an_event_with_its_url(make_workspace: Any, cli: Any) -> None:
+    # W46 announces the meetup in Events, linking the post that will describe it; the
+    # post comes out in W47. Different providers' keys never meet.
+    events = "- title: Meetup\n  start: 2026-12-01\n  url: https://blog.example.org/fresh\n"
+    ws = make_workspace(
+        """
+        [[section]]
+        id = "blogs"
+        provider = "blogs"
+        feeds = ["feeds/blog.rss"]
+
+        [[section]]
+        id = "events"
+        provider = "events"
+        events_file = "events.yaml"
+        lookahead_days = 30
+        """,
+        files={**FEEDS, "events.yaml": events},
+    )
+    _ok(cli("-C", ws, "draft", "--week", "2026-W46"))
+    _ok(cli("-C", ws, "publish", "--mark"))
+    _ok(cli("-C", ws, "draft", "--week", "2026-W47"))
+    assert _titles(ws, "2026-W47", 0) == [("Fresh", True)]
+    assert _titles(ws, "2026-W47", 1) == [("Meetup", True)]  # upcoming: listed again
+
+
 def test_an_item_without_keys_is_never_a_repeat(make_workspace: Any) -> None:
     ws = make_workspace('[[section]]\nid = "s"\nprovider = "fixed"\n')
     registry = ProviderRegistry([Fixed])
@@ -226,6 +252,33 @@ def test_each_policy_on_an_item_featured_before() -> None:
 @pytest.mark.parametrize("policy", REPEATS)
 def test_an_item_never_featured_is_new_under_every_policy(policy: Repeats) -> None:
     assert judge(item(1), None, policy, W47_CLOSES) == "new"
+
+
+def test_an_event_repeats_until_it_begins(make_workspace: Any, cli: Any) -> None:
+    events = (
+        "- {title: Summit, start: 2026-11-25, end: 2026-11-27}\n"  # after W47 closes
+        "- {title: Sprint, start: 2026-11-21, end: 2026-11-24}\n"  # running at W47's close
+        "- {title: Hackday, start: 2026-11-22, end: 2026-11-23}\n"  # new, running at close
+        "- {title: Talk, start: '2026-11-17 18:00'}\n"  # over before W47 closes
+    )
+    ws = make_workspace(
+        '[[section]]\nid = "events"\nprovider = "events"\nevents_file = "e.yaml"\n',
+        files={"e.yaml": events},
+    )
+    _ok(cli("-C", ws, "draft", "--week", "2026-W46"))
+    assert [t for t, _ in _titles(ws, "2026-W46")] == ["Talk", "Sprint", "Hackday", "Summit"]
+    path = ws / "drafts" / "2026-W46.yaml"
+    path.write_text(path.read_text().replace("include: true\n", "include: false\n", 3))
+    _ok(cli("-C", ws, "publish", "--mark", path))  # W46 announced only the Summit
+    _ok(cli("-C", ws, "draft", "--week", "2026-W47"))
+    items = load_draft(ws / "drafts" / "2026-W47.yaml").sections[0].items
+    assert [i.title for i in items] == ["Sprint", "Hackday", "Summit"]
+    assert items[2].details["seen_in"] == "2026-W46"
+    # Once it has begun, what an issue announced is not listed again.
+    _ok(cli("-C", ws, "publish", "--mark", "drafts/2026-W47.yaml"))
+    _ok(cli("-C", ws, "draft", "--since", "2026-11-23", "--until", "2026-11-23"))
+    names = [i.title for s in load_draft(ws / "drafts" / "2026-W48.yaml").sections for i in s.items]
+    assert names == ["Summit"]
 
 
 # ---------------------------------------------------------------- a published issue is frozen

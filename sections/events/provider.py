@@ -1,12 +1,18 @@
 """Upcoming events from iCalendar feeds and a hand-kept ``events.yaml``.
 
-Lists what starts in the look-ahead after the issue (``lookahead_days``), and what
-starts or is still running during the issue's own week (``include_current_week``).
-Recurring series are expanded only inside that span, and bounded (:mod:`.ical`).
-Times are shown in the newsletter's timezone, with the event's own local time where it
-differs (:mod:`.wording`). Cancelled events are left out and the same event met in two
-sources is listed once. A broken calendar, or one broken event among good ones,
-becomes a problem naming the calendar and the event's UID and line; the rest is kept.
+Lists what is still to come when the issue closes: events that start in the
+look-ahead after it (``lookahead_days``), and those already running then; never one
+that ended before it closes. Recurring series are expanded only inside that span, and
+bounded (:mod:`.ical`); a series is listed once, by its next occurrence ("Every Tuesday,
+4:00 PM CDT — next: Tue Jul 5"), unless ``collapse_recurring = false``. Times are shown
+in the newsletter's timezone, with the event's own local time where it differs
+(:mod:`.wording`). Cancelled events are left out and the same event met in two sources
+is listed once. A broken calendar, or one broken event among good ones, becomes a
+problem naming the calendar and the event's UID and line; the rest is kept.
+
+An occurrence is known by its UID and start (``event:<uid>@<start>``); an event keeps
+appearing in later issues until it begins (``repeats = "upcoming"``; ``Item.published``
+is its start), and a series shows its next occurrence each week.
 """
 
 from __future__ import annotations
@@ -44,9 +50,10 @@ class Calendar(BaseModel):
 class EventsOptions(ProviderOptions):
     calendars: list[str | Calendar] = Field(default_factory=list)
     events_file: str | None = Field(None, description="hand-kept events, workspace-relative")
-    lookahead_days: int = Field(30, ge=0, le=3660)
-    include_current_week: bool = Field(True, description="also list the issue's own week")
-    collapse_recurring: bool = Field(False, description="list a series once: 'every Tuesday'")
+    lookahead_days: int = Field(30, ge=0, le=3660, description="days after the issue closes")
+    collapse_recurring: bool = Field(
+        True, description="list a series once, by its next date: 'every Tuesday'"
+    )
     group_by: Literal["month", "week"] = "month"
     summary_words: int = Field(60, ge=1, description="cut descriptions at this many words")
     max_occurrences: int = Field(500, ge=1, description="per series, inside the span")
@@ -58,10 +65,11 @@ class EventsOptions(ProviderOptions):
 class EventsProvider(SectionProvider[EventsOptions]):
     name = "events"
     description = "Upcoming events from iCalendar feeds and a hand-kept events.yaml."
+    repeats = "upcoming"
 
     async def gather(self, options: EventsOptions, ctx: GatherContext) -> list[Item]:
         home = ZoneInfo(ctx.timezone)
-        span = listing_span(ctx.window.start, ctx.window.end, options)
+        span = listing_span(ctx.window.end, options)
         calendars = options.calendar_list()
         tasks = [self._calendar(c, span, home, options, ctx) for c in calendars]
         if options.events_file:
@@ -106,9 +114,10 @@ class EventsProvider(SectionProvider[EventsOptions]):
         return result.occurrences
 
 
-def listing_span(window_start: datetime, window_end: datetime, options: EventsOptions) -> Span:
-    start = window_start if options.include_current_week else window_end
-    return Span(start, window_end + timedelta(days=options.lookahead_days))
+def listing_span(closes: datetime, options: EventsOptions) -> Span:
+    """What is listed in an issue that closes at ``closes``: whatever has not ended by
+    then and begins within the look-ahead."""
+    return Span(closes, closes + timedelta(days=options.lookahead_days))
 
 
 def to_item(occurrence: Occurrence, home: ZoneInfo, options: EventsOptions, year: int) -> Item:
@@ -133,11 +142,12 @@ def to_item(occurrence: Occurrence, home: ZoneInfo, options: EventsOptions, year
         details["occurrences"] = o.count
     return Item(
         id="event-" + hashlib.sha1(key.encode()).hexdigest()[:10],
+        keys=[f"event:{o.uid}@{moment_key(o)}"],
         title=o.title,
         url=o.url,
         summary=html_to_markdown(o.description_html, options.summary_words),
-        # The draft cannot read back an empty ``published``; the start is the date
-        # an event item is about.
+        # The start is the moment an event item is about: the "upcoming" repeat policy
+        # reads it (an event featured before comes back while it has not begun).
         published=o.start,
         source=o.source,
         details=details,

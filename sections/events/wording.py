@@ -49,26 +49,43 @@ def group_label(local: datetime, group_by: str) -> str:
 
 
 def when(o: Occurrence, home: ZoneInfo, year: int) -> str:
-    """Human dates: ``Oct 5–7``, ``Thu Jul 14, 1:30 PM CDT (8:30 PM Paris)``."""
+    """Human dates: ``Oct 5–7``, ``Thu Jul 14, 1:30 PM CDT (8:30 PM Paris)``, and for a
+    collapsed series ``Every Tuesday, 4:00 PM CDT (9:00 PM UTC) — next: Tue Jul 5``."""
+    if o.recurrence and o.count > 1:
+        return _series(o, home, year)
     if o.all_day and o.first_day and o.last_day:
-        text = _days(o.first_day, o.last_day, year)
-    else:
-        local = o.start.astimezone(home)
-        end = o.end.astimezone(home)
-        text = f"{local:%a} {_day(local)}{_year(local, year)}, {_clock(local)}"
-        if end.date() > local.date():
-            text += f" – {end:%a} {_day(end)}{_year(end, year)}, {_clock(end)}"
-        text += f" {local:%Z}"
-        own = o.start.astimezone(o.zone)
-        if own.utcoffset() != local.utcoffset():
-            day = f"{own:%a} " if own.date() != local.date() else ""
-            text += f" ({day}{_clock(own)} {_place(o, own)})"
-    prefix = (
-        f"{o.recurrence[0].upper()}{o.recurrence[1:]}, from "
-        if o.recurrence and o.count > 1
-        else ""
-    )
-    return prefix + text
+        return _days(o.first_day, o.last_day, year)
+    local = o.start.astimezone(home)
+    end = o.end.astimezone(home)
+    text = f"{local:%a} {_day(local)}{_year(local, year)}, {_clock(local)}"
+    if end.date() > local.date():
+        text += f" – {end:%a} {_day(end)}{_year(end, year)}, {_clock(end)}"
+    text += f" {local:%Z}"
+    own = o.start.astimezone(o.zone)
+    if own.utcoffset() != local.utcoffset():
+        day = f"{own:%a} " if own.date() != local.date() else ""
+        text += f" ({day}{_clock(own)} {_place(o, own)})"
+    return text
+
+
+def _series(o: Occurrence, home: ZoneInfo, year: int) -> str:
+    """A series by its rule, its time and its next date. The rule's weekdays are the
+    event's own: where the newsletter's timezone puts the meeting on another day, the
+    event's own time comes first."""
+    rule = f"{o.recurrence[0].upper()}{o.recurrence[1:]}"
+    if o.all_day and o.first_day:
+        return f"{rule} — next: {o.first_day:%a} {_day(o.first_day)}{_year(o.first_day, year)}"
+    local = o.start.astimezone(home)
+    own = o.start.astimezone(o.zone)
+    here = f"{_clock(local)} {local:%Z}"
+    text, day = f"{rule}, {here}", local
+    if own.utcoffset() != local.utcoffset():
+        there = f"{_clock(own)} {_place(o, own)}"
+        if own.date() != local.date():
+            text, day = f"{rule}, {there} ({local:%a} {here})", own
+        else:
+            text += f" ({there})"
+    return f"{text} — next: {day:%a} {_day(day)}{_year(day, year)}"
 
 
 def _days(first: date, last: date, year: int) -> str:
