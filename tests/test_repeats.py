@@ -21,6 +21,7 @@ from newsletter.state import Featured, StateStore, state_path
 from newsletter.window import week_window
 from tests.drafts import item, sample_draft
 from tests.feeds import Post, rss
+from tests.mail import mail, mbox
 
 W46 = datetime(2026, 11, 11, 9, tzinfo=UTC)
 W47 = datetime(2026, 11, 18, 9, tzinfo=UTC)
@@ -252,6 +253,47 @@ def test_each_policy_on_an_item_featured_before() -> None:
 @pytest.mark.parametrize("policy", REPEATS)
 def test_an_item_never_featured_is_new_under_every_policy(policy: Repeats) -> None:
     assert judge(item(1), None, policy, W47_CLOSES) == "new"
+
+
+THREADS = mbox(
+    mail("Plans", "Ann <ann@x.org>", datetime(2026, 11, 10, 9, tzinfo=UTC), "<p1@x>"),
+    mail("Re: Plans", "Bob <bob@x.org>", datetime(2026, 11, 13, 9, tzinfo=UTC), "<p2@x>",
+         reply_to="<p1@x>"),
+    mail("Quiet", "Cy <cy@x.org>", datetime(2026, 11, 14, 9, tzinfo=UTC), "<q1@x>"),
+    mail("Re: Plans", "Cy <cy@x.org>", datetime(2026, 11, 17, 9, tzinfo=UTC), "<p3@x>",
+         reply_to="<p2@x>"),
+    mail("Re: Plans", "Ann <ann@x.org>", datetime(2026, 11, 18, 9, tzinfo=UTC), "<p4@x>",
+         reply_to="<p3@x>"),
+)  # fmt: skip
+
+
+def test_a_thread_comes_back_only_with_new_messages_marked_continued(
+    make_workspace: Any, cli: Any
+) -> None:
+    ws = make_workspace(
+        """
+        [[section]]
+        id = "lists"
+        provider = "mailing_lists"
+
+        [[section.lists]]
+        name = "dev"
+        url = "dev.mbox"
+        """,
+        files={"dev.mbox": THREADS},
+    )
+    _ok(cli("-C", ws, "draft", "--week", "2026-W46"))
+    assert sorted(_titles(ws, "2026-W46")) == [("Plans", True), ("Quiet", True)]
+    _ok(cli("-C", ws, "publish", "--mark", "drafts/2026-W46.yaml"))
+    _ok(cli("-C", ws, "draft", "--week", "2026-W47"))
+    (plans,) = load_draft(ws / "drafts" / "2026-W47.yaml").sections[0].items
+    assert plans.title == "Plans" and plans.keys == ["mailing_lists:thread:dev:p1@x"]
+    assert (plans.details["continued_from"], plans.details["new_messages"]) == ("2026-W46", 2)
+    text = _ok(cli("-C", ws, "render", "drafts/2026-W47.yaml", "-f", "txt", "-o", "-")).stdout
+    assert "continued: 2 new messages since the last issue, 4 in all" in " ".join(text.split())
+    # A window that overlaps W46's: "Quiet" has nothing since W46 closed, "Plans" has.
+    _ok(cli("-C", ws, "draft", "--since", "2026-11-14", "--until", "2026-11-20"))
+    assert _titles(ws, "2026-W47") == [("Plans", True)]
 
 
 def test_an_event_repeats_until_it_begins(make_workspace: Any, cli: Any) -> None:

@@ -1,9 +1,14 @@
 """Mailing-list highlights: the week's threads from mbox, pipermail and Hyperkitty archives.
 
 Each configured list is read as a stream (see :mod:`.archive`), threaded
-(:mod:`newsletter.threads`), and every thread with a message inside the window becomes
-an item, scored by its messages in the window and its participants. Traffic figures
-(messages, threads, posters, first-time posters) go to the state store per list.
+(:mod:`.threads`), and every thread with a message inside the window becomes an item,
+scored by its messages in the window and its participants. Traffic figures (messages,
+threads, posters, first-time posters) go to the state store per list.
+
+A thread is known by its list and the Message-ID that started it
+(``thread:<list>:<id>``). One an earlier issue featured comes back only with messages
+newer than that issue (``repeats = "updated"``, ``Item.updated`` is its latest
+message), marked as continued with the count of those messages.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from newsletter import (
+    Featured,
     GatherContext,
     Item,
     ProviderOptions,
@@ -88,6 +94,7 @@ class _Archive:
 class MailingListsProvider(SectionProvider[MailingListsOptions]):
     name = "mailing_lists"
     description = "Mailing-list highlights: the week's threads from mbox/pipermail/Hyperkitty."
+    repeats = "updated"
 
     async def gather(self, options: MailingListsOptions, ctx: GatherContext) -> list[Item]:
         results = await asyncio.gather(*(self._gather_list(m, options, ctx) for m in options.lists))
@@ -127,9 +134,14 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         bodies = await asyncio.to_thread(_read_bodies, contents, wanted, limit)
         return [
             _item(t, mailing_list, sources[archive.origin.get(t.root.message_id, 0)], bodies,
-                  options, ctx.window)
+                  options, ctx.window, ctx.featured([thread_key(mailing_list.name, t)]))
             for t in active
         ]  # fmt: skip
+
+
+def thread_key(list_name: str, found: Thread) -> str:
+    """What a thread is known by across issues: its list and the Message-ID it began with."""
+    return f"thread:{list_name}:{found.root_id.strip().strip('<>')}"
 
 
 async def _sources(mailing_list: MailingList, ctx: GatherContext) -> list[_Source]:
@@ -244,27 +256,37 @@ def _item(
     bodies: dict[str, tuple[str, bool]],
     options: MailingListsOptions,
     window: Window,
+    featured: Featured | None,
 ) -> Item:
     root = found.root
     in_window = [m for m in found.messages if m.date in window]
     people = participants(found.messages, root)
     text, is_html = bodies.get(root.message_id, ("", False))
+    details: dict[str, Any] = {
+        "list": mailing_list.name,
+        "messages_in_window": len(in_window),
+        "messages_total": len(found.messages),
+        "participants": people,
+        "started": root.date.astimezone(UTC).isoformat(),
+        "last_activity": found.last.date.astimezone(UTC).isoformat(),
+    }
+    if featured is not None:
+        # Featured before: what came after that issue closed, up to this one's close.
+        since = [m for m in found.messages if featured.closed <= m.date < window.end]
+        details["continued_from"] = featured.issue
+        details["new_messages"] = len(since)
     return Item(
         id="thread-" + hashlib.sha1(root.message_id.encode()).hexdigest()[:10],
+        keys=[thread_key(mailing_list.name, found)],
         title=_title(root.subject, mailing_list.name),
         url=_thread_url(root, mailing_list, source),
         summary=summarize(text, is_html, options.summary_words),
         author=root.display_name,
         published=root.date.astimezone(UTC),
+        # The thread as this issue sees it: its latest message before the issue closes.
+        updated=max(m.date for m in found.messages if m.date < window.end).astimezone(UTC),
         source=mailing_list.name,
-        details={
-            "list": mailing_list.name,
-            "messages_in_window": len(in_window),
-            "messages_total": len(found.messages),
-            "participants": people,
-            "started": root.date.astimezone(UTC).isoformat(),
-            "last_activity": found.last.date.astimezone(UTC).isoformat(),
-        },
+        details=details,
         score=options.weight_messages * len(in_window) + options.weight_participants * len(people),
     )
 

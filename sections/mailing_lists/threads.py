@@ -43,6 +43,7 @@ def normalize_subject(subject: str) -> tuple[str, bool]:
 
 @dataclass(eq=False)
 class _Container:
+    message_id: str = ""
     message: MailMessage | None = None
     parent: _Container | None = None
 
@@ -58,10 +59,15 @@ class _Container:
 
 @dataclass
 class Thread:
-    """A thread's messages, oldest first; ``root`` is the message that started it."""
+    """A thread's messages, oldest first; ``root`` is the message that started it (the
+    first one the archive has, when the starter is missing from it)."""
 
     root: MailMessage
     messages: list[MailMessage]
+    root_id: str = ""
+    """The Message-ID that started the thread, even when the archive lacks that message
+    (a reply's first reference): the same thread read from another month's archive has
+    the same ``root_id``."""
 
     @property
     def subject(self) -> str:
@@ -82,13 +88,13 @@ def thread(
     def container(message_id: str) -> _Container:
         found = table.get(message_id)
         if found is None:
-            found = table[message_id] = _Container()
+            found = table[message_id] = _Container(message_id)
         return found
 
     for message in messages:
         own = container(message.message_id)
         if own.message is not None:  # a duplicate Message-ID is a message of its own
-            own = _Container()
+            own = _Container(message.message_id)
         own.message = message
         order.append(own)
         chain = list(message.references)
@@ -125,7 +131,7 @@ def thread(
         members.sort(key=lambda m: m.date)
         top = tops[key]
         root = top.message if top.message is not None else members[0]
-        threads.append(Thread(root, members))
+        threads.append(Thread(root, members, top.message_id or root.message_id))
     threads.sort(key=lambda t: t.messages[0].date)
     return _merge_by_subject(threads, subject_window)
 
