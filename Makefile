@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 EXAMPLE := examples/openstack
-WEEK    := 2011-W26
 
 .PHONY: demo test check lint layers typecheck pytest bench clean install install-dev
 
@@ -18,13 +17,19 @@ install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@sh scripts/install-system-deps.sh
 
-## Install into .venv and run the bundled example end to end, offline.
+## Install into .venv and run the bundled example end to end, offline: two weeks of 2011
+## in sequence, the first marked published before the second is drafted.
 demo: install
 	sh $(EXAMPLE)/prepare.sh $(BIN)/python
-	$(BIN)/newsletter -C $(EXAMPLE) draft --week $(WEEK)
-	$(BIN)/newsletter -C $(EXAMPLE) render $(EXAMPLE)/drafts/$(WEEK).yaml
+	@# The example's history starts empty every time: its weeks are in 2011.
+	rm -rf $(EXAMPLE)/.newsletter
+	$(BIN)/newsletter -C $(EXAMPLE) draft --week 2011-W25
+	$(BIN)/newsletter -C $(EXAMPLE) render drafts/2011-W25.yaml
+	$(BIN)/newsletter -C $(EXAMPLE) publish --mark drafts/2011-W25.yaml
+	$(BIN)/newsletter -C $(EXAMPLE) draft --week 2011-W26
+	$(BIN)/newsletter -C $(EXAMPLE) render drafts/2011-W26.yaml
 	@echo
-	@echo "The example issue is in $(EXAMPLE)/out/: $(WEEK).html, $(WEEK).md, $(WEEK).txt"
+	@echo "The example issues are in $(EXAMPLE)/out/: 2011-W25 and 2011-W26 (.html, .md, .txt)"
 
 ## Install everything and run every check: ruff, ruff format, import layers, mypy, pytest.
 test: install-dev check

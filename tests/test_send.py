@@ -151,8 +151,11 @@ def test_example_to_three_subscribers_over_starttls_with_auth(
 
     db = sqlite3.connect(ws / ".newsletter" / "state.db")
     featured = db.execute("SELECT key FROM featured WHERE issue = '2011-W26'").fetchall()
+    published = db.execute("SELECT via, items FROM published WHERE issue = '2011-W26'").fetchall()
     db.close()
-    assert ("openstack.org/blog/2011/07/q2-2011-community-health-statistics",) in featured
+    assert ("blogs:url:openstack.org/blog/2011/07/q2-2011-community-health-statistics",) in featured
+    # The same record as `publish --mark` makes, by the same path.
+    assert published == [("send", 25)]
 
 
 def test_an_issue_already_sent_is_refused_unless_resend(
