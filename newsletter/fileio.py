@@ -1,32 +1,71 @@
-"""Atomic writes: a crash at any moment leaves either the old file or the new one."""
+"""Atomic writes: a crash at any moment leaves either the old file or the new one.
+
+A write is two steps, which callers that replace several files as one unit (the draft
+and its snapshot, :mod:`newsletter.draft.save`) use apart: :func:`write_temp` puts the
+data in a synced temp file beside the target — a full disk or a size limit fails here,
+before anything the user has is touched — and :func:`replace` renames it over the
+target. A failed write raises ``OSError`` naming the target, not the temp file.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+# The errors that say "there is no room": the disk is worth naming in the message.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a synced temp file renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = write_temp(path, data)
+    try:
+        replace(tmp, path)
+    except BaseException:
+        discard(tmp)
+        raise
+
+
+def write_temp(path: Path, data: str | bytes) -> Path:
+    """``data`` in a new, synced temp file in ``path``'s folder; its path."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise _naming(error, path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    except BaseException as error:
+        discard(Path(tmp))
+        if isinstance(error, OSError):
+            raise _naming(error, path) from None
         raise
-    _sync_dir(path.parent)
+    return Path(tmp)
 
 
-def _sync_dir(directory: Path) -> None:
+def replace(tmp: Path, path: Path) -> None:
+    """Rename the temp file ``tmp`` over ``path`` and make the rename durable."""
+    try:
+        os.replace(tmp, path)
+    except OSError as error:
+        raise _naming(error, path) from None
+    sync_dir(path.parent)
+
+
+def discard(tmp: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+
+
+def sync_dir(directory: Path) -> None:
     # The rename is durable only once the directory entry is on disk.
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -38,3 +77,46 @@ def _sync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """The same error, naming ``path`` (a write to an open file names no file at all)."""
+    if error.errno is None:
+        return error
+    return type(error)(error.errno, error.strerror or str(error), str(path))
+
+
+def room_note(error: OSError) -> str:
+    """`` (the disk mounted at /srv has 0 B free)`` when ``error`` says there is no room
+    for its file; else nothing."""
+    if error.errno not in NO_ROOM or not error.filename:
+        return ""
+    note = disk_note(error.filename)
+    if error.errno == errno.EFBIG:
+        return f" (a file-size limit, ulimit -f, stopped it; {note})"
+    return f" ({note})"
+
+
+def disk_note(path: str | Path) -> str:
+    """Which disk holds ``path`` and how much room is left there:
+    ``the disk mounted at /srv has 0 B free``."""
+    where = Path(os.path.abspath(path))
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    mount = where
+    while not os.path.ismount(mount) and mount != mount.parent:
+        mount = mount.parent
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        return f"the disk mounted at {mount}"
+    return f"the disk mounted at {mount} has {_size(free)} free"
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

@@ -129,6 +129,26 @@ def test_10_a_file_that_cannot_be_written_is_named(make_workspace: Any, cli: Any
     assert str(ws / "out") in result.output and "Traceback" not in result.output
 
 
+def test_10_no_room_names_the_file_and_the_disk(make_workspace: Any) -> None:
+    ws = make_workspace()
+    write_sample(ws)
+    limited = (  # a 200-byte file-size limit, then the CLI
+        "import os, resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200)); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'newsletter', *sys.argv[1:]])"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", limited, "-C", str(ws), "render", "--format", "md"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert process.returncode == ExitStatus.FILES
+    assert process.stderr.startswith(f"Error: {ws / 'out'}/2026-W47.md: File too large (a file")
+    assert "ulimit -f" in process.stderr and "the disk mounted at /" in process.stderr
+    assert len(process.stderr.splitlines()) == 1
+    assert list((ws / "out").iterdir()) == []  # no temp file left behind
+
+
 def test_state_file_errors_map_to_locked_and_files() -> None:
     locked = sqlite3.OperationalError("database is locked")
     assert exit_status_for(locked) == ExitStatus.LOCKED

@@ -93,6 +93,13 @@ def test_a_corrupt_cache_entry_is_ignored(server: FeedServer, tmp_path: Path) ->
     assert "If-None-Match" not in server.requests[1][2]
 
 
+def test_a_cache_that_cannot_be_written_costs_no_answer(server: FeedServer, tmp_path: Path) -> None:
+    url = server.add("/feed", Route(b"<rss>one</rss>", etag='"v1"'))
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    assert fetch(tmp_path, url).content == b"<rss>one</rss>"
+    assert fetch(tmp_path, url).status == 200  # nothing was kept, so nothing revalidates
+
+
 @pytest.mark.parametrize(
     "location",
     ["http://127.0.0.1:{port}/secret", "http://169.254.169.254/latest/meta-data/",

@@ -104,10 +104,16 @@ def describe(error: BaseException) -> str:
             "try again when it has finished"
         )
     if isinstance(error, sqlite3.DatabaseError):
-        return f"the state file (.newsletter/state.db) cannot be used: {error}"
+        name = getattr(error, "sqlite_errorname", "")
+        hint = ""
+        if name == "SQLITE_FULL" or name.startswith("SQLITE_IOERR"):
+            hint = " (is its disk full, or a file-size limit, ulimit -f, reached?)"
+        return f"the state file (.newsletter/state.db) cannot be used: {error}{hint}"
     if isinstance(error, OSError):
+        from ..fileio import room_note
+
         where = f"{error.filename}: " if error.filename else ""
-        return f"{where}{error.strerror or error}"
+        return f"{where}{error.strerror or error}{room_note(error)}"
     what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return (
         f"unexpected {what}. This is a bug: run the command again with --traceback "

@@ -87,8 +87,13 @@ class ValidatorCache:
             "headers": kept,
             "sha256": hashlib.sha256(content).hexdigest(),
         }
-        write_atomic(base.with_suffix(".body"), content)
-        write_atomic(base.with_suffix(".json"), json.dumps(meta, indent=1))
+        try:
+            write_atomic(base.with_suffix(".body"), content)
+            write_atomic(base.with_suffix(".json"), json.dumps(meta, indent=1))
+        except OSError:
+            # A full disk must not cost the source its answer: this one is just not kept.
+            with contextlib.suppress(OSError):
+                self.forget(base)
 
     @staticmethod
     def forget(base: Path) -> None:
