@@ -7,7 +7,9 @@ NewsletterError
 ├── SourceError      one source (feed, calendar, archive…) could not be read
 ├── RenderError      a template is missing or failed, or MJML could not be compiled
 ├── SendError        sending failed
-└── LockedError      another run holds the workspace lock
+├── LockedError      another run holds the workspace lock
+├── ConflictError    a draft changed on disk while a command worked on it; not overwritten
+└── WriteError       a file could not be written; what it would replace is unchanged
 """
 
 from __future__ import annotations
@@ -71,3 +73,13 @@ class SendError(NewsletterError):
 
 class LockedError(NewsletterError):
     """Another run holds the workspace lock."""
+
+
+class ConflictError(NewsletterError):
+    """The draft changed on disk while a command worked on it, and the command would
+    not overwrite it: the message says where the command's own version was kept."""
+
+
+class WriteError(NewsletterError):
+    """A file could not be written (a full disk, a size limit, permissions); the files
+    the write would have replaced were left as they were."""

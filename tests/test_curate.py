@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
-from newsletter.cli.curate import CurateApp
+from newsletter.cli.curate import ChangedScreen, CurateApp
 from newsletter.draft.file import load_draft
 from tests.drafts import write_sample
 
@@ -108,17 +109,86 @@ def test_quitting_without_writing_changes_nothing(make_workspace: Any) -> None:
     assert path.read_text() == before
 
 
-def test_a_draft_changed_on_disk_is_not_overwritten(make_workspace: Any) -> None:
+def _save_elsewhere(path: Path) -> None:
+    """Another program saves the draft: item 2 retitled, item 3 included."""
+    text = path.read_text().replace("title: Item 2", "title: Edited elsewhere", 1)
+    path.write_text(text.replace("include: false", "include: true  # theirs", 1))
+
+
+@pytest.mark.parametrize("choice", ["escape", "r", "c", "m"])
+def test_a_draft_saved_meanwhile_is_never_overwritten(make_workspace: Any, choice: str) -> None:
     path = write_sample(make_workspace())
 
     async def script(app: CurateApp, pilot: Pilot[bool]) -> None:
-        await pilot.press("space")
-        path.write_text(path.read_text().replace("Item 2", "Edited elsewhere"))
+        await pilot.press("space")  # leave Item 1 out
+        await pilot.press("down", "down", "o")  # a note on Item 3
+        app.screen.query_one("#field", TextArea).load_text("Mine.")
+        await pilot.press("ctrl+s")
+        _save_elsewhere(path)
         await pilot.press("w")
+        assert isinstance(app.screen, ChangedScreen) and not app.saved
+        await pilot.press(choice)
+        await pilot.pause()
+
+    app = drive(path, script)
+    draft = load_draft(path)
+    titles = [(i.title, i.include, i.note) for i in draft.sections[0].items]
+    saved_elsewhere = [("Item 1", True, ""), ("Edited elsewhere", True, ""), ("Item 3", True, "")]
+    copy = path.with_name("2026-W47.yaml.curate")
+    if choice == "m":  # both: theirs kept (with its comment), mine applied
+        assert titles == [("Item 1", False, ""), ("Edited elsewhere", True, ""),
+                          ("Item 3", True, "Mine.")]  # fmt: skip
+        assert "# theirs" in path.read_text() and app.saved and not app.dirty
+        assert "Edited elsewhere" in path.with_name("2026-W47.yaml.bak").read_text()
+    else:
+        assert titles == saved_elsewhere
         assert not app.saved
+    if choice == "c":
+        mine = load_draft(copy).sections[0].items
+        assert [(i.title, i.include, i.note) for i in mine] == [
+            ("Item 1", False, ""), ("Item 2", True, ""), ("Item 3", False, "Mine.")
+        ]  # fmt: skip
+    else:
+        assert not copy.exists()
+    # After reload or copy, curate shows the saved version and has nothing unsaved.
+    assert app.dirty is (choice == "escape")
+    if choice in ("r", "c"):
+        assert app.node["sections"][0]["items"][1]["title"] == "Edited elsewhere"
+
+
+def test_both_changing_one_field_keeps_yours_and_says_so(make_workspace: Any) -> None:
+    path = write_sample(make_workspace())
+    notes: list[str] = []
+
+    async def script(app: CurateApp, pilot: Pilot[bool]) -> None:
+        await pilot.press("down", "t")
+        app.screen.query_one("#field", Input).value = "Mine"
+        await pilot.press("enter")
+        _save_elsewhere(path)
+        await pilot.press("w", "m")
+        await pilot.pause()
+        notes.extend(str(n.message) for n in app._notifications)
 
     drive(path, script)
-    assert "Edited elsewhere" in path.read_text()
+    assert load_draft(path).sections[0].items[1].title == "Mine"
+    assert any("yours kept: blogs › i2 › title" in note for note in notes), notes
+
+
+def test_a_draft_that_cannot_be_written_is_reported_not_a_crash(make_workspace: Any) -> None:
+    path = write_sample(make_workspace())
+    path.with_name("2026-W47.yaml.bak").mkdir()  # the backup cannot be made
+    before = path.read_text()
+    notes: list[str] = []
+
+    async def script(app: CurateApp, pilot: Pilot[bool]) -> None:
+        await pilot.press("space", "w")
+        await pilot.pause()
+        assert app.is_running and app.dirty and not app.saved
+        notes.extend(str(n.message) for n in app._notifications)
+
+    drive(path, script)
+    assert path.read_text() == before
+    assert any("cannot write" in note and "the draft is as it was" in note for note in notes)
 
 
 def test_curate_without_a_terminal_says_what_to_use(make_workspace: Any, cli: Any) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import shlex
+import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +18,8 @@ import pytest
 from newsletter.cli.commands.edit import error_header, strip_header
 from newsletter.draft.file import load_draft
 from tests.drafts import write_sample
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Each run appends what it was shown to seen.log, then acts as told by EDIT_PLAN, one
 # step per run: "bad" breaks the YAML, "good" fixes it and retitles, "same" saves
@@ -41,6 +48,10 @@ EDITOR = textwrap.dedent(
     elif step == "fail":
         target.write_text(body.replace("title: Item 1", "title: Lost?", 1))
         sys.exit(1)
+    elif step == "clash":  # meanwhile another program saves the draft itself
+        draft = Path(os.environ["EDIT_DRAFT"])
+        draft.write_text(draft.read_text().replace("title: Item 2", "title: Theirs", 1))
+        target.write_text(body.replace("title: Item 1", "title: Mine", 1))
     """
 )
 
@@ -69,6 +80,7 @@ def test_invalid_edit_is_reopened_with_errors_then_saved(
 ) -> None:
     ws = make_workspace()
     path = write_sample(ws)
+    before = path.read_text()
     log = editor("bad", "good")
     result = cli("-C", ws, "edit")
     assert result.exit_code == 0, result.output
@@ -80,7 +92,9 @@ def test_invalid_edit_is_reopened_with_errors_then_saved(
     assert header and "not valid" in header[0]
     # YAML reports an unclosed '[' on the line after it, counted as the editor shows it.
     assert "include: [oops" in second.splitlines()[_error_line(header) - 2]
-    assert _leftovers(path.parent) == []  # no temp file, nothing kept
+    # No temp file; the version replaced is kept as the .bak, as by every save.
+    assert _leftovers(path.parent) == ["2026-W47.yaml.bak"]
+    assert path.with_name("2026-W47.yaml.bak").read_text() == before
 
 
 def test_a_field_error_names_line_and_field(make_workspace: Any, cli: Any, editor: Any) -> None:
@@ -147,3 +161,85 @@ def test_error_header_round_trip() -> None:
     shown = error_header(["line 1: issue: bad"]) + text
     assert strip_header(shown) == text
     assert "line 5: issue: bad" in shown  # 4 header lines above line 1
+
+
+def test_a_draft_saved_while_editing_is_not_overwritten_off_a_terminal(
+    make_workspace: Any, cli: Any, editor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    monkeypatch.setenv("EDIT_DRAFT", str(path))
+    editor("clash")
+    result = cli("-C", ws, "edit")
+    assert result.exit_code == 11, result.output
+    assert "saved by another program while you were editing it" in result.output
+    assert [i.title for i in load_draft(path).sections[0].items][:2] == ["Item 1", "Theirs"]
+    kept = [i.title for i in load_draft(path.with_name("2026-W47.yaml.edit")).sections[0].items]
+    assert kept[:2] == ["Mine", "Item 2"]
+
+
+def _on_a_terminal(args: list[str], answers: str) -> tuple[int, str]:
+    """Run the CLI with a pseudo-terminal as stdin and stdout; answer the prompt."""
+    main, secondary = pty.openpty()
+    process = subprocess.Popen(
+        args, stdin=secondary, stdout=secondary, stderr=secondary, cwd=ROOT, close_fds=True
+    )
+    os.close(secondary)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the other end closed: the process is done
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if b"[m/r/c]" in chunk:
+                os.write(main, answers.encode())
+        elif process.poll() is not None:
+            break
+    os.close(main)
+    return process.wait(timeout=10), seen.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("answer", ["m", "r", "c"])
+def test_on_a_terminal_edit_asks_whether_to_merge_reload_or_copy(
+    make_workspace: Any, editor: Any, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    monkeypatch.setenv("EDIT_DRAFT", str(path))
+    editor("clash", "same")  # after a reload: looks, and leaves it as it is
+    status, output = _on_a_terminal(
+        [sys.executable, "-m", "newsletter", "-C", str(ws), "edit"], f"{answer}\n"
+    )
+    assert "was saved by another program while you were editing it" in output
+    titles = [i.title for i in load_draft(path).sections[0].items][:2]
+    kept = path.with_name("2026-W47.yaml.edit")
+    if answer == "m":
+        assert status == 0, output
+        assert "Merged your edit into the version of 2026-W47.yaml saved meanwhile" in output
+        assert titles == ["Mine", "Theirs"]
+        assert not kept.exists()
+    else:
+        assert titles == ["Item 1", "Theirs"]
+        assert [i.title for i in load_draft(kept).sections[0].items][:2] == ["Mine", "Item 2"]
+        assert status == (0 if answer == "r" else 11), output
+
+
+def test_a_draft_that_cannot_be_written_keeps_the_edit(
+    make_workspace: Any, cli: Any, editor: Any
+) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    before = path.read_text()
+    path.with_name("2026-W47.yaml.bak").mkdir()  # the backup cannot be made
+    editor("good")
+    result = cli("-C", ws, "edit")
+    assert result.exit_code == 10, result.output
+    assert "cannot write" in result.output and "the draft is as it was" in result.output
+    assert path.read_text() == before
+    assert "title: Item one" in path.with_name("2026-W47.yaml.edit").read_text()

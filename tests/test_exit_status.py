@@ -149,6 +149,26 @@ def test_10_no_room_names_the_file_and_the_disk(make_workspace: Any) -> None:
     assert list((ws / "out").iterdir()) == []  # no temp file left behind
 
 
+def test_11_a_draft_saved_meanwhile_is_not_overwritten(
+    make_workspace: Any, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    editor = tmp_path / "editor.py"  # saves the draft itself, then edits the copy it got
+    editor.write_text(
+        "import sys; from pathlib import Path\n"
+        f"draft = Path({str(path)!r})\n"
+        "draft.write_text(draft.read_text().replace('Item 2', 'Theirs'))\n"
+        "copy = Path(sys.argv[1]); copy.write_text(copy.read_text().replace('Item 1', 'Mine'))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    result = cli("-C", ws, "edit")
+    assert result.exit_code == ExitStatus.CONFLICT
+    assert "saved by another program while you were editing it" in result.output
+    assert "Theirs" in path.read_text() and "Mine" not in path.read_text()
+    assert "Mine" in path.with_name("2026-W47.yaml.edit").read_text()
+
+
 def test_state_file_errors_map_to_locked_and_files() -> None:
     locked = sqlite3.OperationalError("database is locked")
     assert exit_status_for(locked) == ExitStatus.LOCKED

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.draft.file import load_draft
+from newsletter.draft.save import load_bases, read_current
 from tests.hostile import good_feed
 from tests.servers import FeedServer, Route
 
@@ -94,7 +95,7 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_a_draft_killed_while_writing_is_always_readable(tmp_path: Path) -> None:
+def test_a_draft_killed_while_writing_is_always_readable_and_paired(tmp_path: Path) -> None:
     rng = random.Random(47)
     path = tmp_path / "drafts" / "2026-W47.yaml"
     for _ in range(6):
@@ -112,4 +113,11 @@ def test_a_draft_killed_while_writing_is_always_readable(tmp_path: Path) -> None
         if path.exists():
             draft = load_draft(path)
             assert len(draft.sections[0].items) >= 50
+            # ... and its snapshot is the one it was merged from, settled if the kill
+            # fell between the renames: the next re-draft has the right base.
+            bases = load_bases(tmp_path, "2026-W47", read_current(path).digest)
+            assert len(bases) == 1
+            assert [i.id for i in bases[0].sections[0].items] == [
+                i.id for i in draft.sections[0].items
+            ]
     assert path.exists()

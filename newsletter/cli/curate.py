@@ -2,7 +2,10 @@
 
 Every change goes straight into the ruamel node read from the file, so the editor's
 comments, order and untouched fields survive; ``w`` validates the whole draft with
-the core models and writes it atomically. Keyboard only; laid out for 80×24.
+the core models and writes it atomically — only if the file is still what curate read
+(:mod:`newsletter.draft.save`). If it was saved meanwhile (a re-draft, another curate,
+an editor), curate asks: reload it, merge your changes into it, or save yours as a
+copy. Keyboard only; laid out for 80×24.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from ..draft.file import dump, item_node, parse_text, validate_node
-from ..errors import DraftError
+from ..draft.combine import combine
+from ..draft.file import DRAFTS_DIR, dump, item_node, parse_text, validate_node
+from ..draft.save import backup_path, digest, read_current, save_draft
+from ..errors import DraftError, NewsletterError
 from ..fileio import write_atomic
 from ..model import Item
+from .exits import describe
 
 
 def _text(value: str) -> str | LiteralScalarString:
@@ -119,6 +125,40 @@ class AddItemScreen(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
+class ChangedScreen(ModalScreen[str | None]):
+    """The draft was saved by someone else since curate read it: what now?"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "choose('merge')", "Merge"),
+        Binding("r", "choose('reload')", "Reload"),
+        Binding("c", "choose('copy')", "Save a copy"),
+        Binding("escape", "choose(None)", "Cancel"),
+    ]
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.draft_name = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(
+                f"{self.draft_name} was saved by another program since curate read it; "
+                "it was not overwritten.\n\n"
+                "  m  merge your changes into the saved version, and write that\n"
+                "  r  reload the saved version (your unsaved changes are dropped)\n"
+                f"  c  save yours as {self.draft_name}.curate, then reload\n"
+                "  escape  go back"
+            )
+
+    def action_choose(self, choice: str | None) -> None:
+        self.dismiss(choice)
+
+
+def copy_path(path: Path) -> Path:
+    """Where curate saves your version when you choose not to merge it."""
+    return path.with_name(path.name + ".curate")
+
+
 class CurateApp(App[bool]):
     """Section by section: include, order, words. Returns True when the draft was saved."""
 
@@ -130,7 +170,7 @@ class CurateApp(App[bool]):
     #dialog { width: 76; height: auto; max-height: 20; border: round $accent;
               background: $surface; padding: 0 1; }
     #dialog TextArea { height: 12; }
-    TextScreen, AddItemScreen { align: center middle; }
+    TextScreen, AddItemScreen, ChangedScreen { align: center middle; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "include", "Include"),
@@ -147,15 +187,23 @@ class CurateApp(App[bool]):
         Binding("q", "quit_curate", "Quit"),
     ]
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, workspace: Path | None = None) -> None:
         super().__init__()
         self.path = path
-        self.original = path.read_text(encoding="utf-8")
-        self.node = parse_text(self.original, str(path))
-        validate_node(self.node, str(path))  # curate only a draft the models accept
+        self.workspace = workspace or (
+            path.parent.parent if path.parent.name == DRAFTS_DIR else path.parent
+        )
+        self.read()
         self.section_index = 0
         self.dirty = False
         self.saved = False
+
+    def read(self) -> None:
+        """(Re)load the draft; what a save compares with is what was read here."""
+        current = read_current(self.path)
+        node = parse_text(current.text, str(self.path))
+        validate_node(node, str(self.path))  # curate only a draft the models accept
+        self.node, self.original, self.read_digest = node, current.text, current.digest
 
     # ------------------------------------------------------------ layout and refresh
 
@@ -307,20 +355,68 @@ class CurateApp(App[bool]):
         except DraftError as error:
             self.notify("\n".join(error.problems[:5]), title="Not saved", severity="error")
             return
-        if self.path.read_text(encoding="utf-8") != self.original:
-            self.notify(
-                f"{self.path.name} changed on disk since curate opened it; not overwritten.",
-                title="Not saved",
-                severity="error",
-            )
-            return
         text = dump(self.node)
-        write_atomic(self.path, text)
-        self.original = text
+        try:
+            saved = save_draft(self.workspace, self.path, text, self.read_digest, "curate")
+        except (NewsletterError, OSError) as error:  # no room, or a writer that hangs on
+            self.not_saved(error)
+            return
+        if saved:
+            self.written(text, f"Saved {self.path.name}.")
+        else:
+            self.push_screen(ChangedScreen(self.path.name), self.resolve)
+
+    def not_saved(self, error: NewsletterError | OSError) -> None:
+        text = "\n".join(error.problems[:5]) if isinstance(error, DraftError) else describe(error)
+        self.notify(text, title="Not saved", severity="error", markup=False)
+
+    def written(self, text: str, message: str) -> None:
+        self.original, self.read_digest = text, digest(text.encode("utf-8"))
         self.dirty = False
         self.saved = True
-        self.notify(f"Saved {self.path.name}.")
+        self.notify(message, markup=False)
         self.show_section()
+
+    def resolve(self, choice: str | None) -> None:
+        """Act on the answer to :class:`ChangedScreen`."""
+        try:
+            if choice == "merge":
+                self.merge_saved()
+            elif choice == "copy":
+                write_atomic(copy_path(self.path), dump(self.node))
+                self.reload(f"Your version is saved as {copy_path(self.path).name}; ")
+            elif choice == "reload":
+                self.reload("Your unsaved changes were dropped; ")
+        except (NewsletterError, OSError) as error:
+            self.not_saved(error)
+
+    def reload(self, before: str) -> None:
+        self.read()
+        self.dirty = False
+        self.section_index = min(self.section_index, max(len(self.sections) - 1, 0))
+        self.show_section()
+        self.notify(f"{before}showing {self.path.name} as saved on disk.", markup=False)
+
+    def merge_saved(self) -> None:
+        """Your changes since curate read the draft, applied to the version saved since."""
+        saved = read_current(self.path)
+        theirs = parse_text(saved.text, f"{self.path} (the saved version)")
+        combined = combine(parse_text(self.original, str(self.path)), self.node, theirs)
+        validate_node(combined.node, f"{self.path} (merged)")
+        text = dump(combined.node)
+        if not save_draft(self.workspace, self.path, text, saved.digest, "curate"):
+            self.push_screen(ChangedScreen(self.path.name), self.resolve)  # saved again
+            return
+        self.node = combined.node
+        message = f"Merged your changes into the saved {self.path.name} and wrote it."
+        if combined.conflicts:
+            shown = ", ".join(combined.conflicts[:3])
+            more = f" and {len(combined.conflicts) - 3} more" if len(combined.conflicts) > 3 else ""
+            message += (
+                f" Changed on both sides, yours kept: {shown}{more}"
+                f" (the saved version is in {backup_path(self.path).name})."
+            )
+        self.written(text, message)
 
     def action_quit_curate(self) -> None:
         if self.dirty:
@@ -330,6 +426,6 @@ class CurateApp(App[bool]):
         self.exit(self.saved)
 
 
-def curate(path: Path, **run_options: Any) -> bool:
+def curate(path: Path, workspace: Path, **run_options: Any) -> bool:
     """Run the UI on ``path``; True when the draft was written."""
-    return bool(CurateApp(path).run(**run_options))
+    return bool(CurateApp(path, workspace).run(**run_options))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import (
     ConfigError,
+    ConflictError,
     DraftError,
     LockedError,
     NewsletterError,
@@ -22,6 +23,7 @@ from ..errors import (
     SendError,
     SourceError,
     UsageError,
+    WriteError,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +52,8 @@ class ExitStatus(IntEnum):
     """`newsletter lint` found errors (or warnings, with --strict)."""
     FILES = 10
     """A file or folder could not be read or written (permissions, a full disk)."""
+    CONFLICT = 11
+    """The draft changed on disk while the command worked on it; not overwritten."""
     INTERRUPTED = 130
     """Stopped with Ctrl-C (128 + SIGINT, as shells report it)."""
 
@@ -62,6 +66,8 @@ _STATUS_OF: tuple[tuple[type[NewsletterError], ExitStatus], ...] = (
     (SendError, ExitStatus.SEND),
     (DraftError, ExitStatus.DRAFT),
     (RenderError, ExitStatus.RENDER),
+    (ConflictError, ExitStatus.CONFLICT),
+    (WriteError, ExitStatus.FILES),
 )
 
 

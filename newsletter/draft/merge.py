@@ -5,17 +5,25 @@ last time (the snapshot, ``.newsletter/gathered/<issue>.json``) and the items ga
 now. A field the editor did not touch takes the new value; a field the editor changed
 keeps the editor's; new items are added; an item that vanished from its source is
 dropped unless the editor changed it or added it by hand.
+
+The editor may save the draft while it is being merged: the merge is written only if
+the file is still what was read, else it is done again into the saved file
+(:func:`write_draft`, :mod:`.save`).
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..fileio import write_atomic
+from ..errors import ConflictError, DraftError
+from ..lock import draft_lock
 from ..model import Draft, Section
 from .file import (
     ITEM_KEYS,
@@ -24,56 +32,74 @@ from .file import (
     dump,
     item_data,
     item_node,
-    read_node,
+    parse_text,
     section_node,
-    snapshot_path,
     to_plain,
     validate_node,
     yaml_scalar,
 )
+from .save import load_bases, read_current, save_pair
+
+# Tries to merge optimistically (the file may change meanwhile; we then merge again);
+# the last one holds the draft lock from reading to writing, so only a hand save
+# landing in every try can stop a run.
+ATTEMPTS = 4
+# A draft that does not parse may be one an editor is writing in place right now:
+# look again after this long before calling it broken.
+SETTLE_SECONDS = 0.5
 
 
-def save_snapshot(workspace: Path, draft: Draft) -> None:
-    write_atomic(snapshot_path(workspace, draft.issue), draft.model_dump_json(indent=1))
+def write_draft(
+    workspace: Path, gathered: Draft, progress: Callable[[str], None] | None = None
+) -> tuple[Path, str]:
+    """Write the gathered draft, merged into an existing one; returns (path, action).
 
-
-def load_snapshot(workspace: Path, issue: str) -> Draft | None:
-    path = snapshot_path(workspace, issue)
-    try:
-        return Draft.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return None
-
-
-def write_draft(workspace: Path, gathered: Draft) -> tuple[Path, str]:
-    """Write the gathered draft, merged into an existing one; returns (path, action)."""
+    If the file is saved by someone else while it is being merged, merges again with
+    the saved version (its edits win, as any editor's do). ``progress`` hears what
+    happens, in words."""
+    say = progress or (lambda _message: None)
     path = draft_path(workspace, gathered.issue)
     relative = path.relative_to(workspace).as_posix()
-    if path.exists():
-        node = read_node(path)
-        validate_node(node, str(path))  # never merge into a draft we cannot read
-        base = load_snapshot(workspace, gathered.issue)
-        merge(node, base, gathered)
-        write_atomic(path.with_name(path.name + ".bak"), path.read_bytes())
-        action = "updated"
-    else:
-        node = draft_node(gathered, relative)
-        action = "created"
-    write_atomic(path, dump(node))
-    save_snapshot(workspace, gathered)
-    return path, action
+    for attempt in range(1, ATTEMPTS + 1):
+        holding = draft_lock(workspace, "draft") if attempt == ATTEMPTS else nullcontext()
+        with holding:
+            current = read_current(path)
+            if current.data is None:
+                node, action = draft_node(gathered, relative), "created"
+            else:
+                count = sum(len(section.items) for section in gathered.sections)
+                say(f"Merging {count} gathered item(s) into {relative}")
+                try:
+                    node = parse_text(current.text, str(path))
+                    validate_node(node, str(path))  # never merge into a draft we cannot read
+                except DraftError:
+                    time.sleep(SETTLE_SECONDS)
+                    if attempt == ATTEMPTS or read_current(path).digest == current.digest:
+                        raise
+                    say(f"{relative} is being saved; reading it again")
+                    continue
+                merge(node, load_bases(workspace, gathered.issue, current.digest), gathered)
+                action = "updated"
+            if save_pair(workspace, path, dump(node), gathered, current.digest):
+                return path, action
+        say(f"{relative} was saved while being merged; merging again into the saved version")
+    raise ConflictError(
+        f"{path}: saved by another program during each of {ATTEMPTS} merges; nothing was "
+        "written — run 'newsletter draft' again"
+    )
 
 
 def _json(value: Any) -> Any:
     return json.loads(json.dumps(to_plain(value), default=str))
 
 
-def _three_way(node: CommentedMap, key: str, base: Any, new: Any) -> None:
-    """Take ``new`` unless the editor changed ``node[key]`` away from ``base``."""
+def _three_way(node: CommentedMap, key: str, bases: Sequence[Any], new: Any) -> None:
+    """Take ``new`` unless the editor changed ``node[key]`` away from the base (from
+    every candidate base, when there are two)."""
     if key not in node:
         node[key] = yaml_scalar(new)
         return
-    if base is not None and _same(node[key], base) and not _same(node[key], new):
+    if any(_same(node[key], base) for base in bases) and not _same(node[key], new):
         node[key] = yaml_scalar(new)
 
 
@@ -84,47 +110,49 @@ def _same(yaml_value: Any, value: Any) -> bool:
     return bool(mine == _json(value))
 
 
-def merge(node: CommentedMap, base: Draft | None, new: Draft) -> None:
+def merge(node: CommentedMap, bases: Sequence[Draft], new: Draft) -> None:
     """Fold ``new`` into the editor's ``node`` in place (see the module docstring).
 
+    ``bases`` are what was gathered when the draft was last written: one snapshot, or
+    two when a crash left it unknown which (:func:`.save.load_bases`), or none.
     ``approved`` is left as the editor's: if the merge changes the content, its digest
     no longer matches and the draft counts as not approved (newsletter.approval)."""
-    _three_way(node, "title", base.title if base else None, new.title)
+    _three_way(node, "title", [base.title for base in bases], new.title)
     window = node.get("window")
     if isinstance(window, CommentedMap):
         window["start"] = new.window.start.isoformat()
         window["end"] = new.window.end.isoformat()
     sections = node.setdefault("sections", CommentedSeq())
     by_id = {str(s.get("id")): s for s in sections if isinstance(s, CommentedMap)}
-    base_sections = {s.id: s for s in base.sections} if base else {}
+    base_sections = [{s.id: s for s in base.sections} for base in bases]
     for position, section in enumerate(new.sections):
         existing = by_id.get(section.id)
         if existing is None:
             # A section new to the config goes where the config puts it.
             _insert_in_order(sections, section_node(section), new.sections, position)
             continue
-        _merge_section(existing, base_sections.get(section.id), section, base is not None)
+        olds = [found[section.id] for found in base_sections if section.id in found]
+        _merge_section(existing, olds, section, bool(bases))
 
 
-def _merge_section(node: CommentedMap, base: Section | None, new: Section, have_base: bool) -> None:
-    _three_way(node, "title", base.title if base else None, new.title)
-    _three_way(node, "intro", base.intro if base else None, new.intro)
+def _merge_section(node: CommentedMap, bases: list[Section], new: Section, have_base: bool) -> None:
+    _three_way(node, "title", [base.title for base in bases], new.title)
+    _three_way(node, "intro", [base.intro for base in bases], new.intro)
     node["problems"] = CommentedSeq(new.problems)
     items = node.setdefault("items", CommentedSeq())
-    base_items = {item.id: item_data(item) for item in base.items} if base else {}
+    base_items = [{item.id: item_data(item) for item in base.items} for base in bases]
     new_items = {item.id: item for item in new.items}
 
     for index in reversed(range(len(items))):
         current = items[index]
         item_id = str(current.get("id"))
         fresh = new_items.get(item_id)
-        base_item = base_items.get(item_id)
+        olds = [found[item_id] for found in base_items if item_id in found]
         if fresh is not None:
             fresh_json = item_data(fresh)
             for key in ITEM_KEYS:
-                _three_way(current, key, base_item.get(key) if base_item else None,
-                           fresh_json[key])  # fmt: skip
-        elif have_base and base_item is not None and _unedited(current, base_item):
+                _three_way(current, key, [old[key] for old in olds], fresh_json[key])
+        elif have_base and olds and _unedited(current, olds):
             del items[index]  # gone from its source and the editor never touched it
 
     present = {str(item.get("id")) for item in items}
@@ -148,5 +176,7 @@ def _insert_in_order(
     nodes.insert(index, node)
 
 
-def _unedited(node: CommentedMap, base_item: dict[str, Any]) -> bool:
-    return all(_same(node.get(key), base_item[key]) for key in ITEM_KEYS if key in node)
+def _unedited(node: CommentedMap, bases: list[dict[str, Any]]) -> bool:
+    return all(
+        any(_same(node.get(key), base[key]) for base in bases) for key in ITEM_KEYS if key in node
+    )

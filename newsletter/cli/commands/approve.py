@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...draft.approval import approve, is_approved
-from ...draft.file import dump, read_node, validate_node
-from ...fileio import write_atomic
+from ...draft.file import dump, parse_text, validate_node
+from ...draft.save import read_current, save_draft
+from ...errors import ConflictError
 from ..exits import ExitStatus
 from ._choose import pick_draft
 
@@ -19,7 +20,8 @@ def run(
     env: Environment, draft_file: Path | None, by: str | None, now: datetime | None = None
 ) -> ExitStatus:
     path = pick_draft(env.workspace, draft_file)
-    node = read_node(path)
+    current = read_current(path)
+    node = parse_text(current.text, str(path))
     draft = validate_node(node, str(path))  # an invalid draft cannot be approved
     console = env.final
     if is_approved(draft):
@@ -28,7 +30,12 @@ def run(
         return ExitStatus.OK
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     approval = approve(node, draft, by or _user(), moment)
-    write_atomic(path, dump(node))
+    if not save_draft(env.workspace, path, dump(node), current.digest, "approve"):
+        # Approving what someone else just saved would approve content nobody looked at.
+        raise ConflictError(
+            f"{path}: saved by another program while it was being approved; not approved "
+            "— look at it again, then run 'newsletter approve'"
+        )
     included = sum(len(section.included) for section in draft.sections)
     console.print(
         f"Approved {path.name} ({included} item(s) included) as {approval.by}; "

@@ -17,6 +17,6 @@ def run(env: Environment, draft_file: Path | None) -> ExitStatus:
         raise UsageError("curate needs a terminal; without one, use 'newsletter edit'")
     from ..curate import curate
 
-    saved = curate(path)
+    saved = curate(path, env.workspace)
     env.final.print(f"Saved {path.name}." if saved else f"{path.name} is unchanged.")
     return ExitStatus.OK

@@ -70,7 +70,9 @@ def run(
                 result = asyncio.run(gather(config, window, registry, state, reporter))
         else:
             result = asyncio.run(gather(config, window, registry, state, reporter))
-        path, action = write_draft(config.workspace, result.draft)
+        path, action = write_draft(
+            config.workspace, result.draft, lambda message: console.print(escape(message))
+        )
         # What the editor will see: the gathered items merged with their edits.
         merged = load_draft(path)
 

@@ -5,6 +5,12 @@ The draft is copied to a temp file beside it and opened in ``$VISUAL``/``$EDITOR
 reopened with the errors as ``#|`` comments on top (removed again before validating).
 Saving without a change, or emptying the file, abandons the edit and leaves the draft
 as it was; giving up on an invalid file keeps the text in ``<draft>.edit``.
+
+The draft is replaced only if it is still what ``edit`` read
+(:mod:`newsletter.draft.save`). If it was saved meanwhile (a re-draft, ``curate``,
+another editor), ``edit`` asks: merge your edit into the saved version, reopen the
+saved version (yours kept in ``.edit``), or keep yours in ``.edit`` and stop — the
+only choice off a terminal (exit 11).
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...draft.file import parse_text, validate_node
-from ...errors import DraftError, UsageError
+from ...draft.combine import Combined, combine
+from ...draft.file import dump, parse_text, validate_node
+from ...draft.save import DraftOnDisk, backup_path, read_current, save_draft
+from ...errors import ConflictError, DraftError, UsageError, WriteError
 from ...fileio import write_atomic
 from ..exits import ExitStatus
 from ._choose import pick_draft
@@ -68,10 +76,8 @@ def kept_path(path: Path) -> Path:
 
 def run(env: Environment, draft_file: Path | None) -> ExitStatus:
     path = pick_draft(env.workspace, draft_file)
-    try:
-        original = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DraftError(str(path), ["no such draft; run 'newsletter draft' first"]) from None
+    current = read_current(path)
+    original = current.text
     console = env.final
     command = editor_command()
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)
@@ -97,21 +103,87 @@ def run(env: Environment, draft_file: Path | None) -> ExitStatus:
             problems = _problems_of(text, path)
             if problems:
                 continue
-            if path.read_text(encoding="utf-8") != original:
-                _keep(path, text, console)
-                raise DraftError(
-                    str(path),
-                    [
-                        "changed on disk while you were editing it; your edit was not "
-                        f"saved over it and is kept in {kept_path(path)}"
-                    ],
-                )
-            write_atomic(path, text)
-            console.print(f"Saved {path.name}.")
-            return ExitStatus.OK
+            message = f"Saved {path.name}."
+            while not save_draft(env.workspace, path, text, current.digest, "edit"):
+                # Saved by someone else while the editor was open: never written over.
+                choice = _ask(env, path)
+                if choice == "copy":
+                    _keep(path, text, console)
+                    raise ConflictError(
+                        f"{path}: saved by another program while you were editing it, so "
+                        f"your edit was not written over it; it is kept in {kept_path(path)}"
+                    )
+                saved = read_current(path)
+                if choice == "reload":
+                    _keep(path, text, console)
+                    current, original = saved, saved.text
+                    text, problems = original, _problems_of(original, path)
+                    break
+                combined = _merge(path, original, text, saved)
+                if combined is None:
+                    _keep(path, text, console)
+                    raise ConflictError(
+                        f"{path}: saved by another program while you were editing it, and "
+                        "the saved version is not valid, so nothing was merged; your edit "
+                        f"is kept in {kept_path(path)}"
+                    )
+                current, original = saved, saved.text
+                text, message = dump(combined.node), _merged_message(path, combined)
+                problems = _problems_of(text, path)
+                if problems:
+                    break  # the merged draft does not validate: fix it in the editor
+            else:  # the loop ended because the draft was written
+                console.print(message, markup=False)
+                return ExitStatus.OK
+    except WriteError:  # no room for the draft: the edit must not go with the scratch file
+        _rescue(scratch, path, text, console)
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             scratch.unlink()
+
+
+def _ask(env: Environment, path: Path) -> str:
+    """merge, reload or copy; off a terminal always copy (nothing is ever overwritten)."""
+    if not env.interactive:
+        return "copy"
+    kept = kept_path(path).name
+    env.final.print(
+        f"{path.name} was saved by another program while you were editing it.\n"
+        "  m  merge your edit into the saved version\n"
+        f"  r  open the saved version instead (your edit is kept in {kept})\n"
+        f"  c  keep your edit in {kept} and stop",
+        markup=False,
+    )
+    while True:
+        env.final.print("Merge, reload or copy? [m/r/c] ", end="", markup=False)
+        try:
+            answer = env.stdin.readline()
+        except OSError:  # the terminal went away
+            answer = ""
+        if not answer:
+            return "copy"
+        choice = {"m": "merge", "r": "reload", "c": "copy"}.get(answer.strip().lower()[:1])
+        if choice:
+            return choice
+
+
+def _merge(path: Path, original: str, mine: str, saved: DraftOnDisk) -> Combined | None:
+    """Your edit applied to the saved version; None if that version is not valid."""
+    if _problems_of(saved.text, path):
+        return None
+    theirs = parse_text(saved.text, str(path))
+    return combine(parse_text(original, str(path)), parse_text(mine, str(path)), theirs)
+
+
+def _merged_message(path: Path, combined: Combined) -> str:
+    message = f"Merged your edit into the version of {path.name} saved meanwhile, and saved it."
+    if combined.conflicts:
+        message += (
+            f" Changed on both sides, yours kept: {', '.join(combined.conflicts)}"
+            f" (the saved version is in {backup_path(path)})."
+        )
+    return message
 
 
 def _problems_of(text: str, path: Path) -> list[str]:
@@ -135,4 +207,14 @@ def _open_editor(command: list[str], path: Path) -> bool:
 
 def _keep(path: Path, text: str, console: Console) -> None:
     write_atomic(kept_path(path), text)
+    console.print(f"Your text is kept in {kept_path(path)}.")
+
+
+def _rescue(scratch: Path, path: Path, text: str, console: Console) -> None:
+    """Keep ``text``; if even that copy finds no room, keep the editor's file by a rename
+    (which needs none)."""
+    try:
+        write_atomic(kept_path(path), text)
+    except OSError:
+        os.replace(scratch, kept_path(path))
     console.print(f"Your text is kept in {kept_path(path)}.")
