@@ -57,7 +57,7 @@ def test_lint_finds_a_dead_link_tracking_and_an_empty_section(
     assert result.exit_code == 9, result.output
     out = " ".join(result.output.split())
     assert f"error {server.url('/gone')}: HTTP 404" in out
-    assert "(in blogs/dead)" in out
+    assert '(in blogs: "Gone")' in out  # the item's title, not its id
     assert (
         "warning " + server.url("/ok") + "?utm_source=x&id=3: tracking parameter utm_source" in out
     )
@@ -171,3 +171,24 @@ def test_links_are_checked_under_the_fetchers_rules(server: FeedServer, tmp_path
     assert "within 1 s" in broken[links[1]]
     assert links[2] not in broken
     assert ("GET", "/secret") not in [(method, path) for method, path, _ in server.requests]
+
+
+def test_fix_removes_tracking_parameters_and_keeps_the_editors_comments(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    draft = _draft(server)
+    draft.sections[0].items[1].note = f"Read [this]({server.url('/ok')}?fbclid=abc&page=2)."
+    ws = _workspace(make_workspace, draft)
+    path = ws / "drafts" / "2011-W26.yaml"
+    path.write_text("# my own comment\n" + path.read_text())
+    result = cli("-C", ws, "lint", "--no-links", "--fix")
+    out = " ".join(result.output.split())
+    assert "Removed tracking parameters from 2 link(s) in 2011-W26.yaml" in out, out
+    assert "warning http" not in out  # no tracking left to warn about
+    text = path.read_text()
+    assert "utm_source" not in text and "fbclid" not in text
+    assert f"url: {server.url('/ok')}?id=3" in text
+    assert f"({server.url('/ok')}?page=2)" in text
+    assert "# my own comment" in text
+    again = cli("-C", ws, "lint", "--no-links", "--fix")
+    assert "Removed" not in again.output  # nothing more to remove

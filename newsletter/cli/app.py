@@ -17,20 +17,64 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from .. import __version__
 from .environment import Environment
 from .exits import ExitStatus
 
 FORMATS = ("html", "md", "txt")
+GLOBAL_OPTIONS = ("workspace", "quiet", "traceback")
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _Command(click.Command):
+    """A command that also takes the global options after its name, as git and gh do
+    (``newsletter draft -q``, ``newsletter status -C ws``): the group's own ``-C``,
+    ``-q`` and ``--traceback`` are parsed here too, applied to the run's
+    :class:`Environment`, and listed apart in ``--help``."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        group = ctx.parent.command if ctx.parent is not None else None
+        if isinstance(group, click.Group):
+            params += [p for p in group.params if p.name in GLOBAL_OPTIONS]
+        return params
+
+    def invoke(self, ctx: click.Context) -> Any:
+        env = ctx.obj
+        for name in GLOBAL_OPTIONS:
+            value = ctx.params.pop(name, None)
+            given = ctx.get_parameter_source(name) not in {None, ParameterSource.DEFAULT}
+            if isinstance(env, Environment) and given:
+                setattr(env, name, value)
+        return super().invoke(ctx)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        own: list[tuple[str, str]] = []
+        shared: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = None if isinstance(param, click.Argument) else param.get_help_record(ctx)
+            if record is not None:
+                (shared if param.name in GLOBAL_OPTIONS else own).append(record)
+        for title, rows in (("Options", own), ("Global options", shared)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
 
 class _Group(click.Group):
     """Lists its commands in the order of a week's work (init, draft, … send), not A–Z."""
 
+    command_class = _Command
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+
+def _examples(*lines: str) -> str:
+    # \b keeps click from re-wrapping the lines into one paragraph.
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -44,15 +88,16 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     name="newsletter",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Run 'newsletter COMMAND --help' for a command's options and examples.",
 )
 @click.option(
     "-C",
     "--workspace",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=Path(),
-    show_default=".",
     metavar="DIR",
-    help="Run as if started in DIR (like git -C).",
+    help="Run as if started in DIR (like git -C); the workspace is the nearest folder "
+    "up from there holding newsletter.toml.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final result.")
 @click.option("--traceback", is_flag=True, help="Show the Python traceback of an error.")
@@ -80,21 +125,40 @@ def _draft_argument(help: str = "Draft YAML. Default: the newest.") -> Callable[
     )
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "newsletter init myweekly",
+        "newsletter init myweekly --title 'Bar Weekly'",
+        "newsletter init --example openstack demo   # the bundled 2011 example",
+    )
+)
 @click.argument(
-    "directory", type=click.Path(path_type=Path),
+    "directory", metavar="DIR", type=click.Path(path_type=Path),
     help="Where to create the workspace.",
 )  # fmt: skip
-@click.option("--title", default="", help="The newsletter's title.")
+@click.option(
+    "--title", default="", metavar="TITLE", help="The newsletter's title. Default: from DIR."
+)
+@click.option(
+    "--example", metavar="NAME", help="Copy a bundled example workspace instead (openstack)."
+)
 @click.pass_context
-def init(ctx: click.Context, directory: Path, title: str) -> None:
-    """Create a workspace: a commented newsletter.toml, templates/, drafts/ and out/."""
+def init(ctx: click.Context, directory: Path, title: str, example: str | None) -> None:
+    """Create a workspace: newsletter.toml with an example of every section (commented),
+    .gitignore, templates/, drafts/ and out/."""
     from .commands.init import run
 
-    _run(ctx, run, directory=directory, title=title)
+    _run(ctx, run, find_workspace=False, directory=directory, title=title, example=example)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "newsletter draft                       # the last complete week",
+        "newsletter draft --week 2026-W46",
+        "newsletter draft --since 2026-11-01 --until 2026-11-14",
+        "newsletter -q draft --strict           # from cron: status 4 if a source failed",
+    )
+)
 @click.option(
     "--week", metavar="WEEK",
     help="ISO week of the issue, e.g. 2026-W47. Default: the last complete one.",
@@ -107,7 +171,10 @@ def init(ctx: click.Context, directory: Path, title: str) -> None:
     "--strict/--no-strict", default=False, help="Exit with status 4 if any source had a problem."
 )
 @click.option(
-    "--force", is_flag=True, help="Gather a week that was already sent or marked published."
+    "--force",
+    is_flag=True,
+    help="Draft a week that has not ended yet, or gather again one already sent or "
+    "marked published.",
 )
 @click.pass_context
 def draft(
@@ -136,7 +203,7 @@ def draft(
     )
 
 
-@app.command()
+@app.command(epilog=_examples("newsletter check", "newsletter -C ~/weekly check"))
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Validate newsletter.toml and probe every source: status, time, size, last modified.
@@ -148,16 +215,18 @@ def check(ctx: click.Context) -> None:
     _run(ctx, run)
 
 
-@app.command()
+@app.command(epilog=_examples("newsletter providers"))
 @click.pass_context
 def providers(ctx: click.Context) -> None:
     """List the installed section providers and what each one gathers."""
     from .commands.providers import run
 
-    _run(ctx, run)
+    _run(ctx, run, find_workspace=False)
 
 
-@app.command()
+@app.command(
+    epilog=_examples("newsletter edit", "EDITOR=nano newsletter edit drafts/2026-W47.yaml")
+)
 @_draft_argument()
 @click.pass_context
 def edit(ctx: click.Context, draft_file: Path | None) -> None:
@@ -167,21 +236,22 @@ def edit(ctx: click.Context, draft_file: Path | None) -> None:
     _run(ctx, run, draft_file=draft_file)
 
 
-@app.command()
+@app.command(epilog=_examples("newsletter curate", "newsletter curate drafts/2026-W47.yaml"))
 @_draft_argument()
 @click.pass_context
 def curate(ctx: click.Context, draft_file: Path | None) -> None:
-    """Curate the draft section by section in a terminal UI (keyboard only)."""
+    """Curate the draft section by section in a terminal UI (keyboard only; ? lists the
+    keys)."""
     from .commands.curate import run
 
     _run(ctx, run, draft_file=draft_file)
 
 
-@app.command()
+@app.command(epilog=_examples("newsletter status", "newsletter status --max-words 80"))
 @_draft_argument()
 @click.option(
-    "--max-words", type=click.IntRange(min=1), default=120, show_default=True,
-    help="Warn about summaries longer than this many words.",
+    "--max-words", type=click.IntRange(min=1), default=120, metavar="N",
+    help="Warn about summaries longer than N words. Default: 120.",
 )  # fmt: skip
 @click.pass_context
 def status(ctx: click.Context, draft_file: Path | None, max_words: int) -> None:
@@ -191,9 +261,12 @@ def status(ctx: click.Context, draft_file: Path | None, max_words: int) -> None:
     _run(ctx, run, draft_file=draft_file, max_words=max_words)
 
 
-@app.command()
+@app.command(epilog=_examples("newsletter approve", "newsletter approve --by 'Jane Doe'"))
 @_draft_argument()
-@click.option("--by", help="Who approves. Default: your login.")
+@click.option(
+    "--by", metavar="NAME",
+    help="Who approves. Default: [newsletter] editor, else git's user.name.",
+)  # fmt: skip
 @click.pass_context
 def approve(ctx: click.Context, draft_file: Path | None, by: str | None) -> None:
     """Approve the draft for sending; any later change to its content withdraws it."""
@@ -202,11 +275,17 @@ def approve(ctx: click.Context, draft_file: Path | None, by: str | None) -> None
     _run(ctx, run, draft_file=draft_file, by=by)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "newsletter render                        # the newest draft -> out/",
+        "newsletter render drafts/2026-W47.yaml -f md,txt",
+        "newsletter render -f md -o - | less      # one format to stdout",
+    )
+)
 @_draft_argument("Draft YAML to render. Default: the newest.")
 @click.option(
-    "--format", "-f", "formats", multiple=True, type=click.Choice(FORMATS),
-    help="Output format; repeat for several. Default: all.",
+    "--format", "-f", "formats", multiple=True, metavar="FORMAT",
+    help="html, md or txt; several with commas (-f md,txt) or repeated. Default: all.",
 )  # fmt: skip
 @click.option(
     "--out", "-o", metavar="PATH",
@@ -219,47 +298,56 @@ def render(
     """Render a draft's included items as email HTML, Markdown and plain text."""
     from .commands.render import run
 
-    _run(ctx, run, draft_file=draft_file, formats=list(formats or FORMATS), out=out)
+    _run(ctx, run, draft_file=draft_file, formats=_formats(formats), out=out)
 
 
-@app.command()
+@app.command(epilog=_examples("newsletter preview", "newsletter preview --port 9000 --no-open"))
 @_draft_argument("Draft YAML to preview. Default: the newest.")
 @click.option(
-    "--port", type=int, default=8025, show_default=True,
-    help="Port on 127.0.0.1 (0: any free one).",
+    "--port", type=click.IntRange(0, 65535), metavar="PORT",
+    help="Port on 127.0.0.1. Default: 8025, or a free one when that is taken.",
 )  # fmt: skip
 @click.option(
-    "--open/--no-open", "open_browser", default=True, show_default=True,
-    help="Open the preview in a web browser.",
+    "--open/--no-open", "open_browser", default=True,
+    help="Open the preview in a web browser (the default, when there is a display).",
 )  # fmt: skip
 @click.pass_context
-def preview(ctx: click.Context, draft_file: Path | None, port: int, open_browser: bool) -> None:
+def preview(
+    ctx: click.Context, draft_file: Path | None, port: int | None, open_browser: bool
+) -> None:
     """Serve the email, Markdown and text of a draft on 127.0.0.1, reloading as you edit."""
     from .commands.preview import run
 
     _run(ctx, run, draft_file=draft_file, port=port, open_browser=open_browser)
 
 
-@app.command()
+@app.command(epilog=_examples("newsletter lint", "newsletter lint --no-links --fix"))
 @_draft_argument("Draft YAML to check. Default: the newest.")
 @click.option(
-    "--links/--no-links", default=True, show_default=True,
-    help="Check that every link answers (HEAD, then GET).",
+    "--links/--no-links", default=True,
+    help="Check that every link answers (HEAD, then GET). Default: on.",
 )  # fmt: skip
 @click.option("--strict/--no-strict", default=False, help="Exit with status 9 on warnings too.")
+@click.option("--fix", is_flag=True, help="Remove the tracking parameters it finds from the draft.")
 @click.pass_context
-def lint(ctx: click.Context, draft_file: Path | None, links: bool, strict: bool) -> None:
+def lint(ctx: click.Context, draft_file: Path | None, links: bool, strict: bool, fix: bool) -> None:
     """Check a draft before sending: dead links, tracking parameters, empty sections,
     an email over Gmail's 102 KB clip. Exits with status 9 on errors."""
     from .commands.lint import run
 
-    _run(ctx, run, draft_file=draft_file, links=links, strict=strict)
+    _run(ctx, run, draft_file=draft_file, links=links, strict=strict, fix=fix)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "newsletter publish",
+        "newsletter publish --mark          # sent another way: never repeat its items",
+        "newsletter publish --site /var/www/weekly",
+    )
+)
 @_draft_argument("Draft YAML to publish. Default: the newest.")
 @click.option(
-    "--site", type=click.Path(path_type=Path),
+    "--site", type=click.Path(path_type=Path), metavar="DIR",
     help="Archive directory. Default: site/ in the workspace.",
 )  # fmt: skip
 @click.option(
@@ -279,7 +367,14 @@ def publish(ctx: click.Context, draft_file: Path | None, site: Path | None, mark
     _run(ctx, run, draft_file=draft_file, site=site, mark=mark)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "newsletter send --dry-run                 # the .eml files in out/<issue>/",
+        "newsletter send --test-to me@example.org",
+        "newsletter send                           # asks first; re-run to resume",
+        "newsletter send --yes                     # from cron",
+    )
+)
 @_draft_argument("The approved draft to send. Default: the newest.")
 @click.option(
     "--dry-run", is_flag=True, help="Write the exact .eml files to out/ISSUE/; send nothing."
@@ -327,7 +422,7 @@ def send(
     )
 
 
-@app.command()
+@app.command(epilog=_examples("newsletter log", "newsletter log 2026-W47"))
 @click.argument(
     "issue", required=False, metavar="[ISSUE]",
     help="e.g. 2026-W47. Default: every issue.",
@@ -351,10 +446,28 @@ def _date(value: str | None, flag: str) -> date | None:
         ) from None
 
 
-def _run(ctx: click.Context, command: Callable[..., ExitStatus | None], **kwargs: Any) -> None:
+def _formats(values: tuple[str, ...]) -> list[str]:
+    """``-f md,txt`` and ``-f md -f txt`` alike; every format once, in the given order."""
+    chosen = [part.strip() for value in values for part in value.split(",")]
+    unknown = [part for part in chosen if part not in FORMATS]
+    if unknown:
+        raise click.BadParameter(
+            f"{unknown[0]!r} is not a format; choose from {', '.join(FORMATS)}",
+            param_hint="'--format' / '-f'",
+        )
+    return list(dict.fromkeys(chosen)) or list(FORMATS)
+
+
+def _run(
+    ctx: click.Context,
+    command: Callable[..., ExitStatus | None],
+    find_workspace: bool = True,
+    **kwargs: Any,
+) -> None:
     """Call a command; every exception becomes a message and the README's exit status."""
     env: Environment = ctx.obj
     try:
+        env.workspace = _workspace(env.workspace, find_workspace)
         status = command(env, **kwargs)
     except (click.exceptions.Exit, click.Abort, click.ClickException):
         raise  # click's own: usage errors (2) and deliberate exits
@@ -368,6 +481,21 @@ def _run(ctx: click.Context, command: Callable[..., ExitStatus | None], **kwargs
         show_error(env.final, error)
         _exit(ctx, exit_status_for(error))
     _exit(ctx, ExitStatus(status or ExitStatus.OK))
+
+
+def _workspace(start: Path, walk_up: bool) -> Path:
+    """``-C``'s folder (which must exist), or the workspace found up from it."""
+    from ..errors import UsageError
+
+    if not start.exists():
+        raise UsageError(f"-C {start}: no such folder")
+    if not start.is_dir():
+        raise UsageError(f"-C {start}: not a folder")
+    if not walk_up:
+        return start
+    from ..workspace import find_workspace
+
+    return find_workspace(start)
 
 
 def _exit(ctx: click.Context, status: ExitStatus) -> NoReturn:

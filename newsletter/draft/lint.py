@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,11 +21,13 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from ruamel.yaml.comments import CommentedMap
 
 from ..fileio import write_atomic
 from ..model import Draft
 from ..state import STATE_DIR
 from ..urls import clean_url, tracking_params
+from .file import yaml_scalar
 
 GMAIL_CLIP = 102 * 1024
 CACHE_NAME = "links.json"
@@ -56,12 +58,60 @@ def draft_links(draft: Draft) -> dict[str, list[str]]:
         for url in markdown_links(section.intro):
             add(url, f"{section.id}.intro")
         for item in section.included:
-            where = f"{section.id}/{item.id}"
+            where = item_label(section.id, item.title or item.id)
             if item.url:
                 add(item.url, where)
             for url in markdown_links(item.summary) + markdown_links(item.note):
                 add(url, where)
     return found
+
+
+def item_label(section_id: str, title: str) -> str:
+    """How a finding names an item: its section and its title, as the editor sees them."""
+    short = title if len(title) <= 60 else title[:59] + "…"
+    return f'{section_id}: "{short}"'
+
+
+def fix_tracking(node: CommentedMap) -> int:
+    """Remove tracking parameters from every link in a draft's round-trip YAML (item
+    URLs, and links inside intros, summaries and notes), keeping everything else as it
+    is; the number of links changed."""
+    changed = 0
+
+    def clean_text(text: str) -> str:
+        nonlocal changed
+        for url in markdown_links(text):
+            if tracking_params(url):
+                text = text.replace(url, clean_url(url))
+                changed += 1
+        return text
+
+    def clean_field(mapping: CommentedMap, key: str, markdown: bool) -> None:
+        nonlocal changed
+        value = mapping.get(key)
+        if not isinstance(value, str):
+            return
+        if markdown:
+            cleaned = clean_text(value)
+        elif tracking_params(value):
+            cleaned = clean_url(value)
+            changed += 1
+        else:
+            return
+        if cleaned != value:
+            mapping[key] = yaml_scalar(cleaned)
+
+    clean_field(node, "intro", markdown=True)
+    for section in node.get("sections") or []:
+        if not isinstance(section, CommentedMap):
+            continue
+        clean_field(section, "intro", markdown=True)
+        for item in section.get("items") or []:
+            if isinstance(item, CommentedMap):
+                clean_field(item, "url", markdown=False)
+                clean_field(item, "summary", markdown=True)
+                clean_field(item, "note", markdown=True)
+    return changed
 
 
 def markdown_links(text: str) -> list[str]:
@@ -74,10 +124,10 @@ def markdown_links(text: str) -> list[str]:
     ]
 
 
-def content_findings(draft: Draft, links: Iterable[str]) -> list[Finding]:
+def content_findings(draft: Draft, links: Mapping[str, list[str]]) -> list[Finding]:
     """Findings that need no network: tracking parameters and empty sections."""
     findings = []
-    for url in links:
+    for url, where in links.items():
         tracking = tracking_params(url)
         if tracking:
             findings.append(
@@ -85,7 +135,8 @@ def content_findings(draft: Draft, links: Iterable[str]) -> list[Finding]:
                     "warning",
                     url,
                     f"tracking parameter{'s' if len(tracking) > 1 else ''} "
-                    f"{', '.join(tracking)}; clean: {clean_url(url)}",
+                    f"{', '.join(tracking)}; clean: {clean_url(url)} (in {', '.join(where)}; "
+                    "'newsletter lint --fix' removes them)",
                 )
             )
     for section in draft.sections:

@@ -1,34 +1,75 @@
-"""Which draft a command works on: the one named (relative to the workspace or the
-current directory), else the newest in drafts/."""
+"""Which draft a command works on: the one named (relative to the current directory or
+the workspace), else the newest in drafts/ of a week that has ended."""
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from ...config import CONFIG_NAME, Config
-from ...draft.file import DRAFTS_DIR, load_draft, newest_draft
+from ...draft.file import DRAFTS_DIR, later_drafts, load_draft, newest_draft
 from ...errors import DraftError
 from ...model import Draft
+from ...window import WEEKDAYS, last_complete_week
 from ...workspace import open_config
 
-
-def pick_draft(workspace: Path, draft_file: Path | None) -> Path:
-    """``draft_file`` (relative to the current directory or the workspace), or the newest."""
-    if draft_file is None:
-        newest = newest_draft(workspace)
-        if newest is None:
-            raise DraftError(str(workspace / DRAFTS_DIR), ["no drafts yet; run 'newsletter draft'"])
-        return newest
-    if not draft_file.is_absolute() and not draft_file.exists():
-        return workspace / draft_file
-    return draft_file
+Note = Callable[[str], Any]
 
 
-def choose_draft(workspace: Path, draft_file: Path | None) -> tuple[Path, Draft]:
+def pick_draft(
+    workspace: Path,
+    draft_file: Path | None,
+    note: Note | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """``draft_file`` (relative to the current directory or the workspace), or the newest
+    draft of a week that has ended; ``note`` hears about later drafts left aside."""
+    if draft_file is not None:
+        if not draft_file.is_absolute() and not draft_file.exists():
+            return workspace / draft_file
+        return draft_file
+    latest = last_complete_week(now or datetime.now(UTC), *_week_settings(workspace))
+    newest = newest_draft(workspace, latest)
+    later = later_drafts(workspace, latest)
+    if newest is None and later:
+        return later[0]
+    if newest is None:
+        raise DraftError(str(workspace / DRAFTS_DIR), ["no drafts yet; run 'newsletter draft'"])
+    if later and note is not None:
+        names = ", ".join(path.name for path in later)
+        note(
+            f"Note: using {newest.name}, the newest draft of a week that has ended; "
+            f"{names} {'is' if len(later) == 1 else 'are'} for a week still to come "
+            "(name it to use it)."
+        )
+    return newest
+
+
+def choose_draft(
+    workspace: Path, draft_file: Path | None, note: Note | None = None
+) -> tuple[Path, Draft]:
     """The draft's path and its validated content."""
-    path = pick_draft(workspace, draft_file)
+    path = pick_draft(workspace, draft_file, note)
     return path, load_draft(path)
 
 
 def optional_config(workspace: Path) -> Config | None:
     return open_config(workspace) if (workspace / CONFIG_NAME).is_file() else None
+
+
+def _week_settings(workspace: Path) -> tuple[ZoneInfo, str]:
+    """The timezone and closing day, read without validating the whole config (which
+    would load every provider): a command that only reads a draft stays quick. Any
+    problem falls back to the defaults; commands that need the config report it."""
+    try:
+        raw = tomllib.loads((workspace / CONFIG_NAME).read_text("utf-8")).get("newsletter", {})
+        closes_on = str(raw.get("closes_on", "sunday"))
+        return ZoneInfo(str(raw.get("timezone", "UTC"))), (
+            closes_on if closes_on in WEEKDAYS else "sunday"
+        )
+    except (OSError, ValueError, KeyError, AttributeError):
+        return ZoneInfo("UTC"), "sunday"

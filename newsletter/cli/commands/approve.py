@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def run(
     env: Environment, draft_file: Path | None, by: str | None, now: datetime | None = None
 ) -> ExitStatus:
-    path = pick_draft(env.workspace, draft_file)
+    path = pick_draft(env.workspace, draft_file, env.err.print)
     current = read_current(path)
     node = parse_text(current.text, str(path))
     draft = validate_node(node, str(path))  # an invalid draft cannot be approved

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def run(env: Environment, draft_file: Path | None) -> ExitStatus:
-    path = pick_draft(env.workspace, draft_file)
+    path = pick_draft(env.workspace, draft_file, env.err.print)
     if not env.interactive:
         raise UsageError("curate needs a terminal; without one, use 'newsletter edit'")
     from ..curate import curate

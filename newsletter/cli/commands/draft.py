@@ -10,7 +10,7 @@ from rich.markup import escape
 from ...draft.approval import is_approved
 from ...draft.file import draft_path, load_draft
 from ...draft.merge import write_draft
-from ...errors import DraftError, UsageError
+from ...errors import ConfigError, DraftError, UsageError
 from ...gather.run import gather
 from ...lock import workspace_lock
 from ...model import Draft
@@ -39,17 +39,28 @@ def run(
     console = env.err
     registry = registry or ProviderRegistry.from_entry_points()
     config = open_config(env.workspace, registry)
+    if not config.sections:
+        raise ConfigError(
+            str(config.path),
+            ["no [[section]] yet: uncomment an example (blogs, events, …) and fill in its sources"],
+        )
     tz, closes_on = config.tz, config.newsletter.closes_on
+    now = now or datetime.now(UTC)
     try:
         if since or until:
             if week or not (since and until):
                 raise ValueError("give both --since and --until, or --week, not a mix")
             window = dates_window(since, until, tz)
         else:
-            window = week_window(week or last_complete_week(now or datetime.now(UTC), tz,
-                                                            closes_on), tz, closes_on)  # fmt: skip
+            window = week_window(week or last_complete_week(now, tz, closes_on), tz, closes_on)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if window.end > now and not force:
+        raise UsageError(
+            f"{issue_name(window)} ({describe(window)}) has not ended yet: a draft now "
+            "would miss what happens until then, and would become the newest draft. "
+            "Pass --force to draft it anyway."
+        )
 
     with (
         workspace_lock(config.workspace, "draft"),

@@ -75,7 +75,7 @@ def kept_path(path: Path) -> Path:
 
 
 def run(env: Environment, draft_file: Path | None) -> ExitStatus:
-    path = pick_draft(env.workspace, draft_file)
+    path = pick_draft(env.workspace, draft_file, env.err.print)
     current = read_current(path)
     original = current.text
     console = env.final

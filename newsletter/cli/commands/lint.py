@@ -7,15 +7,19 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 
 from ...config import Config
+from ...draft.file import dump, read_node, validate_node
 from ...draft.lint import (
     Finding,
     LinkCache,
     check_links,
     content_findings,
     draft_links,
+    fix_tracking,
     html_findings,
 )
+from ...fileio import write_atomic
 from ...gather import Fetcher, fetcher_for
+from ...model import Draft
 from ...render import renderer_for
 from ..exits import ExitStatus
 from ._choose import choose_draft, optional_config
@@ -24,12 +28,16 @@ if TYPE_CHECKING:
     from ..environment import Environment
 
 
-def run(env: Environment, draft_file: Path | None, links: bool, strict: bool) -> ExitStatus:
+def run(
+    env: Environment, draft_file: Path | None, links: bool, strict: bool, fix: bool = False
+) -> ExitStatus:
     workspace = env.workspace
-    path, draft = choose_draft(workspace, draft_file)
+    path, draft = choose_draft(workspace, draft_file, env.err.print)
     config = optional_config(workspace)
     renderer = renderer_for(workspace, config)
     console = env.err
+    if fix:
+        draft = _fix(env, path, draft)
 
     found = draft_links(draft)
     findings = content_findings(draft, found)
@@ -64,3 +72,19 @@ async def _check(workspace: Path, config: Config | None, urls: list[str]) -> dic
     fetcher = fetcher_for(config) if config is not None else Fetcher(workspace)
     async with fetcher:
         return await check_links(urls, fetcher.check)
+
+
+def _fix(env: Environment, path: Path, draft: Draft) -> Draft:
+    """Remove tracking parameters from the draft's links, in the file itself."""
+    node = read_node(path)
+    changed = fix_tracking(node)
+    if not changed:
+        return draft
+    fixed = validate_node(node, str(path))
+    write_atomic(path, dump(node))
+    withdrawn = " (this withdraws its approval)" if draft.approved is not None else ""
+    env.final.print(
+        f"Removed tracking parameters from {changed} link(s) in {path.name}{withdrawn}.",
+        markup=False,
+    )
+    return fixed

@@ -20,7 +20,7 @@ def run(
     env: Environment, draft_file: Path | None, site: Path | None, mark: bool = False
 ) -> ExitStatus:
     workspace = env.workspace
-    _, draft = choose_draft(workspace, draft_file)
+    _, draft = choose_draft(workspace, draft_file, env.err.print)
     config = optional_config(workspace)
     renderer = renderer_for(workspace, config)
     target = site or site_dir(workspace)

@@ -19,7 +19,7 @@ def run(
     env: Environment, draft_file: Path | None, formats: list[str], out: str | None
 ) -> ExitStatus:
     workspace = env.workspace
-    _, draft = choose_draft(workspace, draft_file)
+    _, draft = choose_draft(workspace, draft_file, env.err.print)
     renderer = renderer_for(workspace, optional_config(workspace))
     rendered = renderer.render_all(draft, [cast(Format, fmt) for fmt in formats])
 

@@ -42,7 +42,7 @@ def run(
 ) -> ExitStatus:
     workspace = env.workspace
     console = env.err
-    path, draft = choose_draft(workspace, draft_file)
+    path, draft = choose_draft(workspace, draft_file, env.err.print)
     config = open_config(workspace)
     settings = send_settings(config)
     issue = prepare_issue(config, settings, draft)

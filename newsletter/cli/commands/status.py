@@ -54,7 +54,7 @@ def check(draft: Draft, max_words: int) -> list[SectionStatus]:
 
 
 def run(env: Environment, draft_file: Path | None, max_words: int) -> ExitStatus:
-    _, draft = choose_draft(env.workspace, draft_file)
+    _, draft = choose_draft(env.workspace, draft_file, env.err.print)
     report = check(draft, max_words)
     out = env.out
     table = Table(title=f"{draft.title} — {draft.issue}")
