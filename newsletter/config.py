@@ -51,6 +51,7 @@ class NewsletterSettings(_Strict):
     language: str = "en"
     url: str = Field("", description="public address of the newsletter's web archive")
     description: str = ""
+    editor: str = Field("", description="who approves issues; default: git's user.name")
 
     @field_validator("timezone")
     @classmethod

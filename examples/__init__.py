@@ -1,0 +1,1 @@
+"""The bundled example workspaces, copied by ``newsletter init --example NAME``."""
