@@ -74,3 +74,11 @@ def cli() -> Callable[..., object]:
         return runner.invoke(app, [str(arg) for arg in args], input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Our wheel, built once per session from a clean copy; and what the build printed."""
+    from tests.wheelhouse import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
