@@ -5,6 +5,12 @@ and its snapshot, :mod:`newsletter.draft.save`) use apart: :func:`write_temp` pu
 data in a synced temp file beside the target — a full disk or a size limit fails here,
 before anything the user has is touched — and :func:`replace` renames it over the
 target. A failed write raises ``OSError`` naming the target, not the temp file.
+
+The new file gets the permissions a plain ``open()`` would give it: the old file's mode
+when it replaces one, else 0666 less the umask (0644 under the usual 022), so a web
+server can read the published site and co-editors the drafts. ``mkstemp`` alone would
+make every file 0600. Files that hold what others must not read (cached answers of
+authenticated APIs, messages addressed to subscribers) ask for ``private``: 0600.
 """
 
 from __future__ import annotations
@@ -13,16 +19,19 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
+import threading
 from pathlib import Path
 
 # The errors that say "there is no room": the disk is worth naming in the message.
 NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_umask_lock = threading.Lock()
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes, private: bool = False) -> None:
     """Write ``data`` to ``path`` through a synced temp file renamed over it."""
-    tmp = write_temp(path, data)
+    tmp = write_temp(path, data, private)
     try:
         replace(tmp, path)
     except BaseException:
@@ -30,9 +39,11 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def write_temp(path: Path, data: str | bytes) -> Path:
-    """``data`` in a new, synced temp file in ``path``'s folder; its path."""
+def write_temp(path: Path, data: str | bytes, private: bool = False) -> Path:
+    """``data`` in a new, synced temp file in ``path``'s folder, with the mode ``path``
+    should get; its path."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    mode = 0o600 if private else _mode_for(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -40,6 +51,8 @@ def write_temp(path: Path, data: str | bytes) -> Path:
         raise _naming(error, path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode != 0o600:
+                os.fchmod(handle.fileno(), mode)
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
@@ -58,6 +71,29 @@ def replace(tmp: Path, path: Path) -> None:
     except OSError as error:
         raise _naming(error, path) from None
     sync_dir(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process's umask. Linux tells it in /proc; elsewhere it can only be read by
+    setting it, which the lock keeps from racing with another writer of ours."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _umask_lock:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
 
 
 def discard(tmp: Path) -> None:

@@ -88,8 +88,9 @@ class ValidatorCache:
             "sha256": hashlib.sha256(content).hexdigest(),
         }
         try:
-            write_atomic(base.with_suffix(".body"), content)
-            write_atomic(base.with_suffix(".json"), json.dumps(meta, indent=1))
+            # Private: an answer fetched with a token (GitHub, GitLab) is this user's only.
+            write_atomic(base.with_suffix(".body"), content, private=True)
+            write_atomic(base.with_suffix(".json"), json.dumps(meta, indent=1), private=True)
         except OSError:
             # A full disk must not cost the source its answer: this one is just not kept.
             with contextlib.suppress(OSError):

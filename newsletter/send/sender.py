@@ -69,7 +69,8 @@ def write_dry_run(
     paths = []
     for number, recipient in enumerate(recipients, start=1):
         path = directory / eml_name(number, recipient[0])
-        write_atomic(path, build(issue, recipient, when).as_bytes())
+        # Private: each file names one subscriber, and the list is theirs, not the web's.
+        write_atomic(path, build(issue, recipient, when).as_bytes(), private=True)
         paths.append(path)
     return paths
 
