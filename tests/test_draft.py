@@ -69,7 +69,10 @@ def test_mistakes_are_reported_with_line_and_field(tmp_path: Path) -> None:
     problems = caught.value.problems
     include_line = next(i for i, line in enumerate(lines, 1) if "include: maybe" in line)
     typo_line = next(i for i, line in enumerate(lines, 1) if "titel:" in line)
-    assert f"line {include_line}, column 18: sections[0].items[0].include: " in "\n".join(problems)
+    assert (
+        f"line {include_line}, column 18: section 'blogs', item 'Post 1': "
+        "sections[0].items[0].include: " in "\n".join(problems)
+    )
     assert any(
         p.startswith(f"line {typo_line}") and "items[1].titel: unknown key" in p for p in problems
     )

@@ -39,7 +39,8 @@ def problems(text: str) -> list[str]:
 def test_include_no_is_an_error_naming_the_line() -> None:
     line = DRAFT[: FIRST.start()].count("\n") + 2  # type: ignore[union-attr]
     assert problems(with_include("\ninclude: no")) == [
-        f"line {line}, column 18: sections[0].items[0].include: write true or false, not 'no'"
+        f"line {line}, column 18: section 'stats', item 'All repositories': "
+        "sections[0].items[0].include: write true or false, not 'no'"
     ]
 
 

@@ -24,6 +24,7 @@ from ..errors import DraftError
 from ..model import Approval, Draft, Item, Section
 from ..state import STATE_DIR
 from ..window import describe
+from .hints import explain
 
 DRAFTS_DIR = "drafts"
 _WEEK_NAME = re.compile(r"^\d{4}-W\d{2}$")
@@ -200,7 +201,7 @@ def parse_text(text: str, where: str) -> CommentedMap:
     try:
         node = _yaml().load(text)
     except YAMLError as error:
-        raise DraftError(where, [_describe_yaml_error(error)]) from None
+        raise DraftError(where, [explain(error, text) or _describe_yaml_error(error)]) from None
     if not isinstance(node, CommentedMap):
         raise DraftError(where, ["line 1: a draft is a mapping with issue, title, sections…"])
     return node
@@ -242,8 +243,29 @@ def validate_node(node: CommentedMap, where: str) -> Draft:
                 message = detail["msg"]
             position = _position(node, loc)
             prefix = f"{position}: " if position else ""
-            problems.append(f"{prefix}{_field_path(loc)}: {message}")
+            problems.append(f"{prefix}{_named(node, loc)}{_field_path(loc)}: {message}")
         raise DraftError(where, problems) from None
+
+
+def _named(node: Any, loc: tuple[int | str, ...]) -> str:
+    """``section 'blogs', item 'Bar 2.0 released': `` for a ``loc`` inside an item or a
+    section: the names the editor sees, before the path the parser uses."""
+    if len(loc) < 2 or loc[0] != "sections" or not isinstance(loc[1], int):
+        return ""
+    try:
+        section = node["sections"][loc[1]]
+        names = [f"section {_short(section.get('id') or loc[1])!r}"]
+        if len(loc) >= 4 and loc[2] == "items" and isinstance(loc[3], int):
+            item = section["items"][loc[3]]
+            names.append(f"item {_short(item.get('title') or item.get('id') or loc[3])!r}")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+    return ", ".join(names) + ": "
+
+
+def _short(value: object) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def load_draft(path: Path) -> Draft:
