@@ -4,6 +4,8 @@
 set -e
 need=""
 command -v git >/dev/null 2>&1 || need="$need git"
+# `newsletter curate` is tested in a real 80x24 terminal.
+command -v tmux >/dev/null 2>&1 || need="$need tmux"
 # The email's real-browser tests drive Debian's Chromium with Playwright
 # (Playwright's own browser download cannot work offline). It is large, so it
 # is only installed where we may install system packages at all.

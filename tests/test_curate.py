@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -197,3 +203,159 @@ def test_curate_without_a_terminal_says_what_to_use(make_workspace: Any, cli: An
     result = cli("-C", ws, "curate")
     assert result.exit_code == 2
     assert "use 'newsletter edit'" in result.output
+
+
+def test_ctrl_q_asks_like_q_when_there_are_unsaved_changes(make_workspace: Any) -> None:
+    path = write_sample(make_workspace())
+    before = path.read_text()
+
+    async def script(app: CurateApp, pilot: Pilot[bool]) -> None:
+        await pilot.press("space", "ctrl+q")
+        await pilot.pause()
+        assert app.is_running and type(app.screen).__name__ == "QuitScreen"
+        await pilot.press("escape")  # keep curating
+        assert app.is_running and type(app.screen).__name__ == "Screen"
+        await pilot.press("ctrl+q", "w")  # write them, then quit
+
+    app = drive(path, script)
+    assert app.return_value is True
+    assert path.read_text() != before
+    assert not load_draft(path).sections[0].items[0].include
+
+
+def test_ctrl_q_twice_quits_without_saving(make_workspace: Any) -> None:
+    path = write_sample(make_workspace())
+    before = path.read_text()
+
+    async def script(app: CurateApp, pilot: Pilot[bool]) -> None:
+        await pilot.press("space", "ctrl+q", "ctrl+q")
+
+    app = drive(path, script)
+    assert app.return_value is False and path.read_text() == before
+
+
+def test_titles_and_sources_are_shown_literally(make_workspace: Any) -> None:
+    from tests.drafts import item, sample_draft
+
+    draft = sample_draft()
+    draft.sections[0].items[0] = item(
+        1, title="[RFC] *New* API [/] [bold]x", source="[b]Planet[/b]", note="A *note*."
+    )
+    path = write_sample(make_workspace(), draft)
+    seen: dict[str, str] = {}
+
+    async def script(app: CurateApp, pilot: Pilot[bool]) -> None:
+        await pilot.pause()
+        listing = app.query_one("#items")
+        seen["option"] = str(listing.get_option_at_index(0).prompt)  # type: ignore[attr-defined]
+        seen["preview"] = app.query_one("#preview").source  # type: ignore[attr-defined]
+        seen["screen"] = app.export_screenshot()
+
+    drive(path, script)
+    assert seen["option"] == "[x] [RFC] *New* API [/] [bold]x"
+    assert (
+        "## [\\[RFC\\] \\*New\\* API \\[/\\] \\[bold\\]x](https://example.org/1)" in seen["preview"]
+    )
+    assert "\\[b\\]Planet\\[/b\\]" in seen["preview"]
+    assert "A *note*." in seen["preview"]  # a note is the editor's Markdown
+    assert "[RFC]" in seen["screen"].replace("&#160;", " ")
+
+
+def test_every_key_is_in_the_footer_or_the_key_list(make_workspace: Any) -> None:
+    from newsletter.cli.curate import KEYS
+
+    path = write_sample(make_workspace())
+    seen: dict[str, Any] = {}
+
+    async def script(app: CurateApp, pilot: Pilot[bool]) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        seen["screen"] = type(app.screen).__name__
+        seen["keys"] = str(app.screen.query_one("#keys", Static).render())
+        await pilot.press("escape")
+        seen["after"] = type(app.screen).__name__
+
+    drive(path, script)
+    assert seen["screen"] == "KeysScreen" and seen["after"] == "Screen"
+    for key in ("space", "K J", "t s o", "a ", "i ", "n p", "w ", "q ctrl+q", "?"):
+        assert key in seen["keys"] and key in KEYS
+
+
+class Tmux:
+    """A real terminal of 80×24: tmux running the installed console script."""
+
+    def __init__(self, name: str, command: list[str]) -> None:
+        self.name = name
+        self.run("new-session", "-d", "-s", name, "-x", "80", "-y", "24", shlex.join(command))
+        self.run("set-option", "-t", name, "remain-on-exit", "on")
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", "newsletter-tests", *args],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    def screen(self, history: bool = False) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name, *(["-S", "-"] if history else []))
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.name, *keys)
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never showed; the screen:\n{self.screen()}")
+
+    def wait_gone(self, text: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text in self.screen() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert text not in self.screen()
+
+    def dead(self) -> bool:
+        return self.run("display-message", "-p", "-t", self.name, "#{pane_dead}").strip() == "1"
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", "newsletter-tests", "kill-session", "-t", self.name],
+                       capture_output=True, check=False)  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_curate_in_a_real_80x24_terminal(make_workspace: Any) -> None:
+    from tests.drafts import item, sample_draft
+
+    ws = make_workspace()
+    draft = sample_draft()
+    draft.sections[0].items[0] = item(1, title="[RFC] A new API")
+    path = write_sample(ws, draft)
+    before = path.read_text()
+    script = str(Path(sys.executable).parent / "newsletter")
+    env = ["env", "TERM=xterm-256color", f"HOME={ws}", "NO_COLOR=1"]
+    tmux = Tmux(f"curate-{os.getpid()}", [*env, script, "-C", str(ws), "curate"])
+    try:
+        shown = tmux.wait_for("Keys")
+        footer = shown.rstrip("\n").splitlines()[-1]
+        for key in ("space Include", "n Next section", "o Note", "w Write", "q Quit", "? Keys"):
+            assert key in footer, footer  # the whole footer fits in 80 columns
+        assert "[x] [RFC] A new API" in shown
+        tmux.keys("?")
+        assert "q ctrl+q" in tmux.wait_for("this list")
+        tmux.keys("Escape")
+        tmux.wait_gone("this list")  # (an escape followed at once by a key is alt+key)
+        tmux.keys("Space")
+        tmux.wait_for("unsaved")
+        tmux.keys("C-q")
+        tmux.wait_for("has unsaved changes")
+        tmux.keys("q")
+        deadline = time.monotonic() + 20
+        while not tmux.dead() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert tmux.dead()
+        assert "2026-W47.yaml is unchanged." in tmux.screen(history=True)
+    finally:
+        tmux.close()
+    assert path.read_text() == before

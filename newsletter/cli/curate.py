@@ -5,15 +5,21 @@ comments, order and untouched fields survive; ``w`` validates the whole draft wi
 the core models and writes it atomically — only if the file is still what curate read
 (:mod:`newsletter.draft.save`). If it was saved meanwhile (a re-draft, another curate,
 an editor), curate asks: reload it, merge your changes into it, or save yours as a
-copy. Keyboard only; laid out for 80×24.
+copy. Keyboard only; laid out for 80×24: the footer shows the keys used most, ``?``
+lists them all.
+
+Text from the draft (titles, sources, problems) is shown literally: never as Textual
+markup (``[RFC]`` and the ``[x]`` checkbox would vanish) nor as Markdown in the preview.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 from textual.app import App, ComposeResult
@@ -38,12 +44,36 @@ def _text(value: str) -> str | LiteralScalarString:
     return LiteralScalarString(value + "\n") if "\n" in value else value
 
 
+KEYS = """\
+↑ ↓             select an item (its preview is on the right)
+space           include it in the issue, or leave it out
+K J             move it up / down (also ctrl+↑ ctrl+↓)
+t s o           edit its title / summary / note
+a               add a hand-written item after it
+i               edit the issue's intro
+n p             next / previous section
+w               write the draft (validated first)
+q ctrl+q        quit; asks first when there are unsaved changes
+?               this list
+
+In the edit boxes, ctrl+s keeps and escape cancels."""
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def literal_markdown(text: str) -> str:
+    """``text`` as Markdown that shows exactly ``text`` (every punctuation escaped)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
 def preview_markdown(item: CommentedMap) -> str:
     """The selected item as the reader would see it, plus what the editor needs to know."""
-    title = str(item.get("title") or item.get("id"))
-    url = str(item.get("url") or "")
+    title = literal_markdown(str(item.get("title") or item.get("id")))
+    url = str(item.get("url") or "").replace("(", "%28").replace(")", "%29").replace(" ", "%20")
     heading = f"## [{title}]({url})" if url else f"## {title}"
-    byline = " · ".join(str(item.get(key)) for key in ("author", "source") if item.get(key))
+    byline = " · ".join(
+        literal_markdown(str(item.get(key))) for key in ("author", "source") if item.get(key)
+    )
     parts = [
         "*Included.*" if item.get("include") else "*Offered, not included.*",
         heading,
@@ -55,8 +85,52 @@ def preview_markdown(item: CommentedMap) -> str:
         parts.append("\n".join(f"> {line}" for line in note.splitlines()))
     details = item.get("details") or {}
     if isinstance(details, dict) and details.get("seen_in"):
-        parts.append(f"*Already featured in {details['seen_in']}.*")
+        parts.append(f"*Already featured in {literal_markdown(str(details['seen_in']))}.*")
     return "\n\n".join(part for part in parts if part)
+
+
+class KeysScreen(ModalScreen[None]):
+    """Every key of the curation screen (the footer has room for the main ones)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text("Keys — escape or ? closes this list\n\n" + KEYS), id="keys")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class QuitScreen(ModalScreen[str | None]):
+    """Unsaved changes: write and quit, quit without saving, or go on curating."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "answer('write')", "Write and quit"),
+        Binding("q,ctrl+q", "answer('discard')", "Quit without saving"),
+        Binding("escape", "answer(None)", "Keep curating"),
+    ]
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.draft_name = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(
+                Text(
+                    f"{self.draft_name} has unsaved changes.\n\n"
+                    "  w       write them, then quit\n"
+                    "  q       quit without saving\n"
+                    "  escape  keep curating"
+                ),
+                id="question",
+            )
+
+    def action_answer(self, answer: str | None) -> None:
+        self.dismiss(answer)
 
 
 class TextScreen(ModalScreen[str | None]):
@@ -170,21 +244,30 @@ class CurateApp(App[bool]):
     #dialog { width: 76; height: auto; max-height: 20; border: round $accent;
               background: $surface; padding: 0 1; }
     #dialog TextArea { height: 12; }
-    TextScreen, AddItemScreen, ChangedScreen { align: center middle; }
+    TextScreen, AddItemScreen, ChangedScreen, KeysScreen, QuitScreen {
+        align: center middle;
+    }
     """
+    # No command palette: its ctrl+p would take footer room for nothing a curator needs.
+    ENABLE_COMMAND_PALETTE = False
+    # The footer shows the keys of every session; ? lists the rest (KEYS). At 80
+    # columns it holds these six.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "include", "Include"),
-        Binding("n", "section(1)", "Next sect."),
-        Binding("p", "section(-1)", "Prev sect."),
-        Binding("K,ctrl+up", "move(-1)", "Up"),
-        Binding("J,ctrl+down", "move(1)", "Down"),
-        Binding("t", "edit('title')", "Title"),
-        Binding("s", "edit('summary')", "Summary"),
+        Binding("n", "section(1)", "Next section"),
+        Binding("p", "section(-1)", "Prev", show=False),
+        Binding("K,ctrl+up", "move(-1)", "Up", show=False),
+        Binding("J,ctrl+down", "move(1)", "Down", show=False),
+        Binding("t", "edit('title')", "Title", show=False),
+        Binding("s", "edit('summary')", "Summary", show=False),
         Binding("o", "edit('note')", "Note"),
-        Binding("a", "add", "Add"),
-        Binding("i", "intro", "Intro"),
+        Binding("a", "add", "Add", show=False),
+        Binding("i", "intro", "Intro", show=False),
         Binding("w", "write", "Write"),
         Binding("q", "quit_curate", "Quit"),
+        # Textual's own ctrl+q would quit at once, unsaved changes and all.
+        Binding("ctrl+q", "quit_curate", "Quit", show=False, priority=True),
+        Binding("question_mark", "keys", "Keys"),
     ]
 
     def __init__(self, path: Path, workspace: Path | None = None) -> None:
@@ -208,7 +291,7 @@ class CurateApp(App[bool]):
     # ------------------------------------------------------------ layout and refresh
 
     def compose(self) -> ComposeResult:
-        yield Static(id="heading")
+        yield Static(id="heading", markup=False)
         with Horizontal():
             yield OptionList(id="items")
             yield Markdown(id="preview")
@@ -253,12 +336,12 @@ class CurateApp(App[bool]):
         )
         if problems:
             text += f" · {problems} problem(s)"
-        heading.update(text + (" · unsaved" if self.dirty else ""))
+        heading.update(Text(text + (" · unsaved" if self.dirty else "")))
         listing = self.query_one("#items", OptionList)
         keep = self.selected if select is None else select
         listing.clear_options()
         listing.add_options(
-            Option(f"[{'x' if item.get('include') else ' '}] {item.get('title') or item['id']}")
+            Option(Text(f"[{'x' if item.get('include') else ' '}] {_title(item)}"))
             for item in items
         )
         if items:
@@ -272,7 +355,8 @@ class CurateApp(App[bool]):
         if index is not None:
             text = preview_markdown(self.items[index])
         elif section is not None:
-            text = f"*No items.* Press **a** to add one to {section.get('title')}."
+            name = literal_markdown(str(section.get("title") or section.get("id")))
+            text = f"*No items.* Press **a** to add one to {name}."
         else:
             text = ""
         self.query_one("#preview", Markdown).update(text)
@@ -349,22 +433,27 @@ class CurateApp(App[bool]):
 
         self.push_screen(AddItemScreen(), add)
 
-    def action_write(self) -> None:
+    def action_write(self) -> bool:
+        """Write the draft; False when it was not written now (the reason is shown, or
+        curate asks what to do about a version saved meanwhile)."""
         try:
             validate_node(self.node, str(self.path))
         except DraftError as error:
-            self.notify("\n".join(error.problems[:5]), title="Not saved", severity="error")
-            return
+            self.notify(
+                "\n".join(error.problems[:5]), title="Not saved", severity="error", markup=False
+            )
+            return False
         text = dump(self.node)
         try:
             saved = save_draft(self.workspace, self.path, text, self.read_digest, "curate")
         except (NewsletterError, OSError) as error:  # no room, or a writer that hangs on
             self.not_saved(error)
-            return
-        if saved:
-            self.written(text, f"Saved {self.path.name}.")
-        else:
+            return False
+        if not saved:
             self.push_screen(ChangedScreen(self.path.name), self.resolve)
+            return False
+        self.written(text, f"Saved {self.path.name}.")
+        return True
 
     def not_saved(self, error: NewsletterError | OSError) -> None:
         text = "\n".join(error.problems[:5]) if isinstance(error, DraftError) else describe(error)
@@ -419,11 +508,26 @@ class CurateApp(App[bool]):
         self.written(text, message)
 
     def action_quit_curate(self) -> None:
-        if self.dirty:
-            self.dirty = False  # a second q quits
-            self.notify("Unsaved changes: w writes them, q again quits without saving.")
+        if isinstance(self.screen, QuitScreen):  # ctrl+q again while asked: quit
+            self.exit(self.saved)
             return
-        self.exit(self.saved)
+        if not self.dirty:
+            self.exit(self.saved)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "discard" or (answer == "write" and self.action_write()):
+                self.exit(self.saved)
+
+        self.push_screen(QuitScreen(self.path.name), answered)
+
+    def action_keys(self) -> None:
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen())
+
+
+def _title(item: CommentedMap) -> str:
+    return " ".join(str(item.get("title") or item.get("id")).split())
 
 
 def curate(path: Path, workspace: Path, **run_options: Any) -> bool:
