@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from newsletter.draft.approval import content_digest, is_approved
 from newsletter.draft.file import load_draft
@@ -67,6 +72,8 @@ def test_status_counts_problems_and_warnings(make_workspace: Any, cli: Any) -> N
     blogs.items.append(item(6, summary="word " * 30))
     events.items[0] = item(4, url="https://www.example.org/1/")  # same as blogs' item 1
     draft.sections.append(draft.sections[1].model_copy(update={"id": "empty", "items": []}))
+    numbers = [item(7, url="", title="Commits"), item(8, url="", title="Authors")]
+    draft.sections.append(draft.sections[1].model_copy(update={"id": "stats", "items": numbers}))
     write_sample(ws, draft)
     result = cli("-C", ws, "status", "--max-words", "20")
     assert result.exit_code == 0, result.output
@@ -79,6 +86,7 @@ def test_status_counts_problems_and_warnings(make_workspace: Any, cli: Any) -> N
     assert "warning blogs: 'Item 6': summary of 30 words (over 20)" in out
     assert "warning events: 'Item 4': same URL as an item in blogs" in out
     assert "warning empty: no item included" in out
+    assert "warning stats" not in out  # a section that links nothing is not warned about
     assert "Not approved (run: newsletter approve)" in out
 
 
@@ -88,3 +96,25 @@ def _table(out: str) -> list[list[str]]:
         for line in out.splitlines()
         if line.startswith("│")
     ]
+
+
+def test_the_approver_is_the_configured_editor_else_gits_user_name(
+    make_workspace: Any, cli: Any, tmp_path: Path
+) -> None:
+    ws = make_workspace(extra='editor = "Jane Doe"')
+    path = write_sample(ws)
+    assert cli("-C", ws, "approve").exit_code == 0
+    approved = load_draft(path).approved
+    assert approved is not None and approved.by == "Jane Doe"
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    other = make_workspace(name="other")
+    path = write_sample(other)
+    home = Path(os.environ["HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".gitconfig").write_text("[user]\n\tname = Ann Git\n")
+    result = cli("-C", other, "approve")
+    assert "as Ann Git" in result.output
+    approved = load_draft(path).approved
+    assert approved is not None and approved.by == "Ann Git"

@@ -404,6 +404,22 @@ def test_a_dropped_connection_then_a_rerun_sends_the_rest_exactly_once(
     assert "1 already done" in said(second)
 
 
+def test_status_says_whether_when_and_to_how_many_an_issue_was_sent(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    server = servers(drop_after=1)
+    ws = workspace(tmp_path, server.port, 'security = "plain"\nretries = 1')
+    assert "Not sent yet." in said(cli("-C", ws, "status"))
+    send(cli, ws)
+    unfinished = said(cli("-C", ws, "status"))
+    assert "Sending unfinished: 1 of 3 recipient(s) have it (started 20" in unfinished
+    assert "run 'newsletter send' again to resume" in unfinished
+    server.drop_after = None
+    send(cli, ws)
+    done = said(cli("-C", ws, "status"))
+    assert re.search(r"Sent on \d{4}-\d\d-\d\d \d\d:\d\d UTC to 3 of 3 recipient\(s\)\.", done)
+
+
 def test_a_temporary_refusal_is_retried(tmp_path: Path, servers: Any, cli: Any) -> None:
     server = servers(defer={"thierry@example.org": 2})
     ws = workspace(tmp_path, server.port, 'security = "plain"')

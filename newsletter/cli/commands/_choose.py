@@ -61,15 +61,23 @@ def optional_config(workspace: Path) -> Config | None:
     return open_config(workspace) if (workspace / CONFIG_NAME).is_file() else None
 
 
-def _week_settings(workspace: Path) -> tuple[ZoneInfo, str]:
-    """The timezone and closing day, read without validating the whole config (which
-    would load every provider): a command that only reads a draft stays quick. Any
-    problem falls back to the defaults; commands that need the config report it."""
+def newsletter_settings(workspace: Path) -> dict[str, Any]:
+    """The ``[newsletter]`` table of the workspace's config, read without validating the
+    whole file (which would load every provider), so a command that only reads a draft
+    stays quick; empty when there is none or it cannot be read (the commands that need
+    the config report why)."""
     try:
-        raw = tomllib.loads((workspace / CONFIG_NAME).read_text("utf-8")).get("newsletter", {})
-        closes_on = str(raw.get("closes_on", "sunday"))
-        return ZoneInfo(str(raw.get("timezone", "UTC"))), (
-            closes_on if closes_on in WEEKDAYS else "sunday"
-        )
-    except (OSError, ValueError, KeyError, AttributeError):
-        return ZoneInfo("UTC"), "sunday"
+        raw = tomllib.loads((workspace / CONFIG_NAME).read_text("utf-8")).get("newsletter")
+    except (OSError, ValueError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _week_settings(workspace: Path) -> tuple[ZoneInfo, str]:
+    settings = newsletter_settings(workspace)
+    closes_on = str(settings.get("closes_on", "sunday"))
+    try:
+        tz = ZoneInfo(str(settings.get("timezone", "UTC")))
+    except (ValueError, KeyError):
+        tz = ZoneInfo("UTC")
+    return tz, closes_on if closes_on in WEEKDAYS else "sunday"

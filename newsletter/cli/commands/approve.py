@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import getpass
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from ...draft.file import dump, parse_text, validate_node
 from ...draft.save import read_current, save_draft
 from ...errors import ConflictError
 from ..exits import ExitStatus
-from ._choose import pick_draft
+from ._choose import newsletter_settings, pick_draft
 
 if TYPE_CHECKING:
     from ..environment import Environment
@@ -29,7 +30,7 @@ def run(
         console.print(f"{path.name} is already approved by {draft.approved.by}; nothing to do")
         return ExitStatus.OK
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
-    approval = approve(node, draft, by or _user(), moment)
+    approval = approve(node, draft, by or approver(env.workspace), moment)
     if not save_draft(env.workspace, path, dump(node), current.digest, "approve"):
         # Approving what someone else just saved would approve content nobody looked at.
         raise ConflictError(
@@ -44,7 +45,21 @@ def run(
     return ExitStatus.OK
 
 
-def _user() -> str:
+def approver(workspace: Path) -> str:
+    """Who approves when --by is not given: ``[newsletter] editor``, else git's
+    ``user.name`` (as commits are signed), else the login name."""
+    editor = str(newsletter_settings(workspace).get("editor") or "").strip()
+    if editor:
+        return editor
+    try:
+        git = subprocess.run(
+            ["git", "config", "user.name"],
+            cwd=workspace, capture_output=True, text=True, timeout=10, check=False,
+        )  # fmt: skip
+        if git.returncode == 0 and git.stdout.strip():
+            return git.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pass  # no git
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name, e.g. in a bare container

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +13,7 @@ from rich.table import Table
 
 from ...draft.approval import describe_approval, is_approved
 from ...model import Draft
+from ...state import state_path
 from ...urls import canonical_url
 from ..exits import ExitStatus
 from ._choose import choose_draft
@@ -38,19 +41,62 @@ def check(draft: Draft, max_words: int) -> list[SectionStatus]:
     for section, status in zip(draft.sections, report, strict=True):
         if not section.included:
             status.warnings.append("no item included: the section will be left out")
+        # A missing URL is worth a warning only where the section's other items have
+        # one (a hand-added post); some sections link nothing (the figures of stats).
+        links = any(item.url.strip() for item in section.items)
         for item in section.included:
             name = repr(item.title or item.id)
             words = len(item.summary.split())
             if words > max_words:
                 status.warnings.append(f"{name}: summary of {words} words (over {max_words})")
             if not item.url.strip():
-                status.warnings.append(f"{name} has no URL")
+                if links:
+                    status.warnings.append(f"{name} has no URL")
                 continue
             key = canonical_url(item.url)
             earlier = first_seen.setdefault(key, section.id)
             if earlier != section.id:
                 status.warnings.append(f"{name}: same URL as an item in {earlier}")
     return report
+
+
+def sending(workspace: Path, issue: str) -> str:
+    """Whether ``issue`` was sent, from the send journal: when, to how many, what is left."""
+    path = state_path(workspace)
+    if not path.is_file():
+        return "Not sent yet."
+    # The journal alone: the sender would import the renderer, for nothing here.
+    from ...send.journal import Journal
+    from ...state import StateStore
+
+    try:
+        with StateStore(path) as store:
+            journal = Journal(store)
+            rounds = [(r, journal.deliveries(r.issue, r.number)) for r in journal.rounds(issue)]
+    except sqlite3.Error as error:
+        return f"Whether it was sent is unknown: {path} cannot be read ({error})."
+    if not rounds:
+        return "Not sent yet."
+    last, deliveries = rounds[-1]
+    sent = sum(1 for delivery in deliveries.values() if delivery.status == "sent")
+    done = sum(1 for delivery in deliveries.values() if delivery.done)
+    total = len(last.recipients)
+    again = f" (round {last.number})" if last.number > 1 else ""
+    if last.completed_at is not None and done == total:
+        failed = done - sent
+        also = f"; {failed} refused it" if failed else ""
+        return f"Sent{again} on {_when(last.completed_at)} to {sent} of {total} recipient(s){also}."
+    return (
+        f"Sending unfinished{again}: {sent} of {total} recipient(s) have it (started "
+        f"{_when(last.started_at)}); run 'newsletter send' again to resume."
+    )
+
+
+def _when(stamp: str) -> str:
+    try:
+        return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M %Z").strip()
+    except ValueError:
+        return stamp
 
 
 def run(env: Environment, draft_file: Path | None, max_words: int) -> ExitStatus:
@@ -80,4 +126,5 @@ def run(env: Environment, draft_file: Path | None, max_words: int) -> ExitStatus
     colour = "green" if is_approved(draft) else "yellow"
     line = describe_approval(draft)
     out.print(f"[{colour}]{escape(line[:1].upper() + line[1:])}[/]")
+    out.print(sending(env.workspace, draft.issue), markup=False)
     return ExitStatus.OK
