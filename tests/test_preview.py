@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,3 +75,51 @@ def test_a_broken_draft_shows_its_error_and_the_server_lives_on(
         assert "line" in page.text
         assert client.get("/nope").status_code == 404
         assert client.get("/").status_code == 200
+
+
+@pytest.fixture
+def port_8025_taken() -> Iterator[None]:
+    """8025 held by someone else (aiosmtpd's default port too), as on a developer's
+    machine; if another program already holds it, that does as well."""
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8025))
+        holder.listen()
+    except OSError:
+        pass  # taken already
+    yield
+    holder.close()
+
+
+def _start_preview(ws: Path, *args: str) -> subprocess.Popen[str]:
+    script = Path(sys.executable).parent / "newsletter"
+    return subprocess.Popen(
+        [str(script), "-C", str(ws), "preview", "--no-open", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+
+
+def test_preview_moves_to_a_free_port_when_8025_is_taken(
+    tmp_path: Path, port_8025_taken: None
+) -> None:
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("out", "site", ".newsletter"))
+    process = _start_preview(ws)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline(), process.stdout.readline()]
+        assert "Port 8025 is in use; using " in lines[0], lines
+        url = re.search(r"http://127\.0\.0\.1:(\d+)/", lines[1])
+        assert url is not None and url[1] != "8025", lines
+        assert httpx.get(url[0]).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=20)[0]
+    assert process.returncode == 0 and "Stopped." in output
+
+    taken = _start_preview(ws, "--port", "8025")
+    output = taken.communicate(timeout=20)[0]
+    assert taken.returncode == 2
+    assert "port 8025 on 127.0.0.1 is in use; choose another with --port" in output
+    assert "Traceback" not in output
