@@ -57,7 +57,8 @@ from .mbox import open_archive, split_mbox, unquote_from
 
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
 _SECTION_TAG = re.compile(r"^\s*\[([a-z0-9][a-z0-9_-]*)\]\s*", re.IGNORECASE)
-_SIGNATURE = re.compile(r"\n-- \n.*", re.DOTALL)
+# The signature separator is "-- " (RFC 3676), but many clients strip its space.
+_SIGNATURE = re.compile(r"\r?\n--[ \t]?\r?\n.*", re.DOTALL)
 
 
 class InboxOptions(ProviderOptions):
@@ -160,7 +161,8 @@ def submission_item(text: str, source: str, options: InboxOptions) -> Item:
         summary=html_to_markdown(rendered, options.summary_words),
         author=plain_text(str(meta.get("author") or "")),
         published=_moment(meta.get("date")),
-        source="submission",
+        # No source: the templates show "author on source", and a reader's submission
+        # is theirs alone ("Jane Doe", not "Jane Doe on submission"); details.file says where.
         details=details,
     )
 
@@ -244,7 +246,6 @@ def mail_item(raw: bytes, where: str, options: InboxOptions) -> Item:
         summary=html_to_markdown(fragment, options.summary_words),
         author=_sender(message),
         published=_sent(message),
-        source="e-mail",
         details=details,
     )
 

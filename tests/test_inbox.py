@@ -191,3 +191,29 @@ def test_front_matter_never_crashes_on_any_text(text: str) -> None:
     except ValueError:
         return
     assert isinstance(meta, dict) and isinstance(body, str)
+
+
+def test_signatures_are_cut_with_or_without_the_space_and_sources_are_not_shown(
+    make_workspace: Any, cli: Any
+) -> None:
+    emails = [
+        _email("[blogs] Trimmed", "Our news.\n\nThanks\n--\nJane\nPhone 555\n",
+               "Wed, 18 Nov 2026 10:00:00 +0000", "Jane Doe <jane@example.org>"),
+        _email("[blogs] Outlook", "Big news.\r\n-- \r\nBob\r\n",
+               "Wed, 18 Nov 2026 11:00:00 +0000", "Bob <bob@example.org>"),
+    ]  # fmt: skip
+    ws = _workspace(make_workspace, "mail/inbox.mbox",
+                    {**SUBMISSIONS, "mail/inbox.mbox": _mbox(emails)})  # fmt: skip
+    blogs, inbox = _draft(ws, cli).sections
+    found = _by_title(blogs)
+    assert "Phone" not in found["Trimmed"].summary and "Our news." in found["Trimmed"].summary
+    assert "Bob" not in found["Outlook"].summary and "Big news." in found["Outlook"].summary
+    problems = "\n".join(inbox.problems)
+    assert "submissions/typo.md: 'Misrouted' names section 'evnts'" in problems
+
+    path = ws / "drafts" / "2026-W47.yaml"
+    path.write_text(path.read_text().replace("include: false", "include: true"))
+    rendered = {f: cli("-C", ws, "render", "-f", f, "-o", "-").stdout for f in ("md", "txt")}
+    for text in rendered.values():
+        assert "Jane Doe" in text
+        assert "on e-mail" not in text and "on submission" not in text

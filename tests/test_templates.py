@@ -110,3 +110,28 @@ def test_a_broken_template_names_its_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as raised:
         _renderer(tmp_path).render(sample_draft(), "md")
     assert "markdown/issue.md.j2:1:" in str(raised.value)
+
+
+@pytest.mark.parametrize("provider", ["blogs", "events", "mailing_lists", "stats", "inbox"])
+def test_a_hand_added_item_without_author_date_or_link_renders_cleanly(
+    tmp_path: Path, provider: str
+) -> None:
+    """What `curate`'s a key adds (a title and text, nothing else) reads as well as a
+    gathered item: no empty emphasis, empty link, dangling separator or blank byline."""
+    from newsletter.model import Item, Section
+
+    bare = Item(id="hand-1", title="Our meetup", summary="Come along.")
+    draft = sample_draft(
+        sections=[Section(id="s", title="Section", provider=provider, items=[bare])]
+    )
+    renderer = _renderer(tmp_path)
+    markdown = renderer.render(draft, "md")
+    text = renderer.render(draft, "txt")
+    html = renderer.render(draft, "html")
+    assert "Our meetup" in markdown and "Come along." in markdown
+    for junk in ("****", "](<>)", "[Our meetup]()", "* *", "— ·", " · \n"):
+        assert junk not in markdown, (junk, markdown)
+    lines = [line.strip() for line in markdown.splitlines()]
+    assert "**" not in lines and "*" not in lines
+    assert "Our meetup" in text and "—  " not in text and " ·\n" not in text
+    assert "Our meetup" in html and ">·" not in html and "> ·" not in html

@@ -17,7 +17,8 @@ After a provider returns, for its section:
 Then routing, the one thing that crosses sections: a provider gathering for others (the
 ``inbox`` of community submissions) marks an item with ``details.target_section``; the
 item moves, as offered, to the end of that section. A target that names no configured
-section leaves the item where it is, with a problem on its section.
+section leaves the item where it is, with a problem on its section naming the item by
+its title and where it came from (``details.file`` or ``details.mailbox``, when set).
 """
 
 from __future__ import annotations
@@ -246,8 +247,10 @@ def route(sections: list[Section]) -> None:
             else:
                 staying.append(item)
                 known = ", ".join(sorted(by_id))
+                origin = item.details.get("file") or item.details.get("mailbox") or item.source
+                where = f"{origin}: " if origin else ""
                 section.problems.append(
-                    f"{item.source or item.id}: names section {target!r}, which is not "
+                    f"{where}{item.title or item.id!r} names section {target!r}, which is not "
                     f"configured (sections: {known}); left here"
                 )
         section.items[:] = staying
