@@ -100,9 +100,9 @@ def test_invalid_edit_is_reopened_with_errors_then_saved(
 def test_a_field_error_names_line_and_field(make_workspace: Any, cli: Any, editor: Any) -> None:
     ws = make_workspace()
     write_sample(ws)
-    log = editor("invalid-field", "good")
-    assert cli("-C", ws, "edit").exit_code == 0
-    shown = log.read_text().split("=== run 2 good\n")[1]
+    log = editor("invalid-field", "fail")  # the second run shows the errors, then gives up
+    assert cli("-C", ws, "edit").exit_code == 2
+    shown = log.read_text().split("=== run 2 fail\n")[1]
     header = [line for line in shown.splitlines() if line.startswith("#|")]
     assert "sections[0].items[0].include" in "\n".join(header)
     assert "include: maybe" in shown.splitlines()[_error_line(header) - 1]
@@ -138,7 +138,8 @@ def test_unchanged_or_abandoned_edit_changes_nothing(
     before = path.read_text()
     editor(step)
     result = cli("-C", ws, "edit", "drafts/2026-W47.yaml")
-    assert result.exit_code == 0, result.output
+    # An editor that fails is a failure, as in git (EDITOR=false newsletter edit).
+    assert result.exit_code == (2 if step == "fail" else 0), result.output
     assert "unchanged" in result.output
     assert path.read_text() == before
     # An editor that failed after changing the text: the text is kept, not lost.
@@ -243,3 +244,23 @@ def test_a_draft_that_cannot_be_written_keeps_the_edit(
     assert "cannot write" in result.output and "the draft is as it was" in result.output
     assert path.read_text() == before
     assert "title: Item one" in path.with_name("2026-W47.yaml.edit").read_text()
+
+
+def test_editor_false_fails_and_vi_is_not_started_without_a_terminal(
+    make_workspace: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = make_workspace()
+    path = write_sample(ws)
+    before = path.read_text()
+    monkeypatch.setenv("EDITOR", "false")
+    failed = cli("-C", ws, "edit")
+    assert failed.exit_code == 2
+    assert "the editor 'false' exited with status 1; 2026-W47.yaml is unchanged" in failed.output
+    monkeypatch.delenv("EDITOR")
+    monkeypatch.setenv("PATH", str(ws))  # were vi started, it would not be found: status 2 too
+    refused = cli("-C", ws, "edit")
+    assert refused.exit_code == 2
+    assert "edit needs a terminal for vi; set $VISUAL or $EDITOR" in " ".join(
+        refused.output.split()
+    )
+    assert path.read_text() == before

@@ -4,7 +4,10 @@ The draft is copied to a temp file beside it and opened in ``$VISUAL``/``$EDITOR
 (default ``vi``). A valid result replaces the draft atomically. An invalid one is
 reopened with the errors as ``#|`` comments on top (removed again before validating).
 Saving without a change, or emptying the file, abandons the edit and leaves the draft
-as it was; giving up on an invalid file keeps the text in ``<draft>.edit``.
+as it was; giving up on an invalid file keeps the text in ``<draft>.edit``. An editor
+that exits with an error changes nothing either, and the command fails with status 2
+(as git does), keeping any text it had written. Without a terminal, the default ``vi``
+is not started (it would wait on nothing): only an editor named in the environment.
 
 The draft is replaced only if it is still what ``edit`` read
 (:mod:`newsletter.draft.save`). If it was saved meanwhile (a re-draft, ``curate``,
@@ -41,13 +44,13 @@ MARK = "#|"
 _LINE = re.compile(r"^line (\d+)")
 
 
-def editor_command() -> list[str]:
-    """The user's editor as an argument list: $VISUAL, then $EDITOR, then vi."""
+def editor_command() -> list[str] | None:
+    """The user's editor as an argument list: $VISUAL, then $EDITOR; None when unset."""
     for name in ("VISUAL", "EDITOR"):
         value = os.environ.get(name, "").strip()
         if value:
             return shlex.split(value)
-    return ["vi"]
+    return None
 
 
 def error_header(problems: list[str]) -> str:
@@ -80,6 +83,13 @@ def run(env: Environment, draft_file: Path | None) -> ExitStatus:
     original = current.text
     console = env.final
     command = editor_command()
+    if command is None:
+        if not env.interactive:
+            raise UsageError(
+                "edit needs a terminal for vi; set $VISUAL or $EDITOR to an editor that "
+                "opens its own window (e.g. 'code --wait'), or run it in a terminal"
+            )
+        command = ["vi"]
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)
     os.close(fd)
     scratch = Path(name)
@@ -88,12 +98,17 @@ def run(env: Environment, draft_file: Path | None) -> ExitStatus:
         while True:
             shown = error_header(problems) + text if problems else text
             scratch.write_text(shown, encoding="utf-8")
-            finished = _open_editor(command, scratch)
+            status = _open_editor(command, scratch)
             edited = strip_header(scratch.read_text(encoding="utf-8"))
-            if not finished or not edited.strip() or edited == original:
+            if status != 0 or not edited.strip() or edited == original:
                 latest = edited if edited.strip() else text
                 if latest != original:
                     _keep(path, latest, console)
+                if status != 0:
+                    raise UsageError(
+                        f"the editor {shlex.join(command)!r} exited with status {status}; "
+                        f"{path.name} is unchanged"
+                    )
                 console.print(f"Edit abandoned; {path.name} is unchanged.")
                 return ExitStatus.OK
             if problems and edited == text:  # saved unchanged: the user gives up
@@ -194,10 +209,10 @@ def _problems_of(text: str, path: Path) -> list[str]:
     return []
 
 
-def _open_editor(command: list[str], path: Path) -> bool:
-    """Run the editor on ``path``; False when it exits with an error (edit abandoned)."""
+def _open_editor(command: list[str], path: Path) -> int:
+    """Run the editor on ``path``; its exit status (not 0: the edit is abandoned)."""
     try:
-        return subprocess.run([*command, str(path)], check=False).returncode == 0
+        return subprocess.run([*command, str(path)], check=False).returncode
     except OSError as error:
         raise UsageError(
             f"cannot start the editor {shlex.join(command)!r}: {error.strerror or error}; "
