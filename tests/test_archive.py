@@ -42,6 +42,10 @@ def test_publish_builds_pages_index_and_feed(tmp_path: Path, cli: Any) -> None:
 
     index = (site / "index.html").read_text()
     assert index.index('href="2011-W27/"') < index.index('href="2011-W26/"')
+    # Each issue by its dates and first headlines: the newsletter's title is the same.
+    assert '<a href="2011-W27/">July 2–8, 2011</a>' in index
+    assert '<a href="2011-W26/">June 25 – July 1, 2011</a>' in index
+    assert "Issue 2011-W26 · Q2 2011 Community Health Statistics · " in index
     assert "Second week: more news &amp; &lt;things&gt;." in index
     assert "<things>" not in index
 
@@ -52,6 +56,14 @@ def test_publish_builds_pages_index_and_feed(tmp_path: Path, cli: Any) -> None:
         "https://newsletter.openstack.example.org/2011-W26/",
     ]
     assert feed.entries[0].title.endswith("July 2–8, 2011")
+    # Each issue whole in the feed, not its one-line summary; as HTML, nothing raw.
+    content = feed.entries[1].content[0]
+    assert content.type == "text/html"
+    assert '<a href="http://fnords.wordpress.com/2011/07/01/diablo-2-milestone-released/">' in (
+        content.value
+    )
+    assert "The second milestone of the Diablo cycle is out" in content.value
+    assert "<things>" not in (site / "feed.xml").read_text()
     assert [e["issue"] for e in json.loads((site / "issues.json").read_text())] == [
         "2011-W27",
         "2011-W26",

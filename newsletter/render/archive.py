@@ -5,13 +5,17 @@ link) and records it in ``site/issues.json``; the index and the feed are rebuilt
 that manifest each time, so republishing an issue replaces it and the output depends
 only on the drafts published (same inputs, same bytes). The emails' "view in browser"
 link is ``RenderSettings.issue_url``, i.e. ``[newsletter] url`` + ``<issue>/``.
+
+The index names each issue by its dates and its first headlines (every issue shares the
+newsletter's title); the feed carries each issue whole, as HTML made from its Markdown
+(raw HTML escaped), for the newest ``FEED_ENTRIES`` issues.
 """
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urljoin
@@ -20,12 +24,15 @@ from ..errors import RenderError
 from ..fileio import write_atomic
 from ..model import Draft
 from ..window import describe
+from .markdown import markdown_to_html
 from .renderer import Renderer
 
 SITE = "site"
 MANIFEST = "issues.json"
 FEED = "feed.xml"
 ATOM = "http://www.w3.org/2005/Atom"
+FEED_ENTRIES = 20
+HEADLINES = 3
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,10 @@ class Published:
     dates: str
     updated: str  # ISO 8601, the end of the issue's window
     summary: str
+    headlines: list[str] = field(default_factory=list)
+    """The titles of its first linked items: what tells one issue from the next."""
+    content: str = ""
+    """The whole issue as an HTML fragment, for the feed."""
 
     @property
     def path(self) -> str:
@@ -69,6 +80,10 @@ def publish(renderer: Renderer, draft: Draft, site: Path, title: str) -> list[Pa
         dates=describe(draft.window),
         updated=(draft.window.end - timedelta(seconds=1)).isoformat(),
         summary=renderer.preheader(draft),
+        headlines=[
+            item.title for section in draft.sections for item in section.included if item.url
+        ][:HEADLINES],
+        content=markdown_to_html(renderer.render(draft, "md", web=True)),
     )
     issues = [e for e in read_manifest(site) if e.issue != draft.issue] + [entry]
     issues.sort(key=lambda e: (e.updated, e.issue), reverse=True)
@@ -99,7 +114,7 @@ def atom_feed(issues: list[Published], title: str, base: str) -> str:
     sub(feed, "updated", issues[0].updated if issues else "1970-01-01T00:00:00+00:00")
     sub(feed, "link", href=urljoin(root, FEED) if root else FEED, rel="self")
     sub(feed, "link", href=root or "./", rel="alternate", type="text/html")
-    for issue in issues:
+    for issue in issues[:FEED_ENTRIES]:
         entry = sub(feed, "entry")
         href = urljoin(root, issue.path) if root else issue.path
         sub(entry, "title", f"{issue.title} — {issue.dates}")
@@ -108,6 +123,8 @@ def atom_feed(issues: list[Published], title: str, base: str) -> str:
         sub(entry, "link", href=href, rel="alternate", type="text/html")
         sub(entry, "author").append(_name(title))
         sub(entry, "summary", issue.summary)
+        if issue.content:
+            sub(entry, "content", issue.content, type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, "unicode") + "\n"
 

@@ -128,7 +128,7 @@ class Renderer:
             text = template.render(context)
         if fmt == "html":
             return mjml_to_html(text)
-        if fmt == "md" and self.settings.front_matter != "none":
+        if fmt == "md" and self.settings.front_matter != "none" and not web:
             return front_matter(self.settings.front_matter, self._fields(draft, sections)) + tidy(
                 text
             )
