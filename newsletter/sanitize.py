@@ -29,6 +29,12 @@ MAX_FIELD = 200_000
 _VOID = frozenset({"br"})
 # C0/C1 control characters other than tab and newline: never meaningful in a feed's text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# ...except that C1 "controls" in real feeds are windows-1252 text read as Latin-1: the
+# smart quotes and dashes of "don\x92t" (U+0092). Read them as windows-1252 does, like
+# browsers and feedparser; the five codes windows-1252 leaves undefined are dropped.
+_C1_AS_CP1252 = {
+    code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)
+}
 _SPACE = re.compile(r"\s+")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -54,7 +60,7 @@ def _resolver(base_url: str) -> Callable[[str, str, str], str | None]:
     def resolve(tag: str, attribute: str, value: str) -> str | None:
         if attribute != "href":
             return value
-        absolute = urljoin(base_url, value)
+        absolute = urljoin(base_url, value.strip())
         return absolute if urlsplit(absolute).scheme in URL_SCHEMES else None
 
     return resolve
@@ -62,8 +68,8 @@ def _resolver(base_url: str) -> Callable[[str, str, str], str | None]:
 
 def plain_text(value: str) -> str:
     """Text of a field that must hold no markup (a title, an author)."""
-    text = nh3.clean(value[:MAX_FIELD], tags=set())
-    return _SPACE.sub(" ", _CONTROL.sub("", html.unescape(text))).strip()
+    text = html.unescape(nh3.clean(value[:MAX_FIELD], tags=set())).translate(_C1_AS_CP1252)
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 class _Truncator(HTMLParser):
@@ -149,7 +155,7 @@ def html_to_markdown(fragment: str, words: int | None = None, base_url: str = ""
     """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown.
 
     Relative links are resolved against ``base_url`` when one is given."""
-    cleaned = clean_html(_CONTROL.sub("", fragment), base_url)
+    cleaned = clean_html(_CONTROL.sub("", fragment.translate(_C1_AS_CP1252)), base_url)
     if words is not None:
         cleaned = truncate_html(cleaned, words)
     markdown = str(_converter().convert(cleaned))
