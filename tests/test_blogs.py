@@ -15,7 +15,7 @@ from newsletter.sections.blogs.provider import BlogsProvider
 from newsletter.state import StateStore
 from newsletter.window import week_window
 from tests.feeds import Post, atom, rss
-from tests.servers import FeedServer
+from tests.servers import FeedServer, Route
 
 WEEK = "2026-W47"
 DAY = datetime(2026, 11, 16, 9, tzinfo=UTC)
@@ -136,3 +136,190 @@ def test_an_html_page_instead_of_a_feed_is_a_problem(
     assert problems == [
         f"{page}: not an RSS or Atom feed (is this the blog's page rather than its feed?)"
     ]
+
+
+def _rss_items(*items: str, channel: str = "", encoding: str = "utf-8") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xhtml="http://www.w3.org/1999/xhtml">'
+        f"<channel><title>Blog</title>{channel}{''.join(items)}</channel></rss>"
+    ).encode(encoding)
+
+
+def test_dates_the_fast_parser_cannot_read_still_date_their_posts(
+    server: FeedServer, make_workspace: Any
+) -> None:
+    written = {
+        "no time": "<pubDate>Wed, 18 Nov 2026</pubDate>",
+        "long month": "<pubDate>18 November 2026</pubDate>",
+        "swapped": "<pubDate>Wed Nov 18 2026 10:00:00 +0200</pubDate>",
+        "comma": "<pubDate>18 Nov, 2026</pubDate>",
+        "dcterms": "<dcterms:issued>2026-11-18T10:00:00Z</dcterms:issued>",
+        "dcterms modified": "<dcterms:modified>2026-11-18T11:00:00Z</dcterms:modified>",
+        "offset": "<pubDate>2026-11-18 10:00:00 +02:00</pubDate>",
+    }
+    feed = _rss_items(
+        *(
+            f"<item><title>{name}</title><link>https://a.example/{index}</link>{date}</item>"
+            for index, (name, date) in enumerate(written.items())
+        )
+    )
+    items, problems = _gather(_blogs(make_workspace, [server.add("/f.rss", feed)]))
+    assert problems == []
+    dates = {item.title: item.published for item in items}
+    assert sorted(dates) == sorted(written)
+    assert dates["swapped"] == dates["offset"] == datetime(2026, 11, 18, 8, tzinfo=UTC)
+    assert dates["no time"] == datetime(2026, 11, 18, tzinfo=UTC)
+
+
+def test_a_feed_in_another_language_keeps_its_posts(
+    server: FeedServer, make_workspace: Any
+) -> None:
+    french = _rss_items(
+        *(
+            f"<item><title>Billet {day}</title><link>https://fr.example/{day}</link>"
+            f"<pubDate>{weekday}, {day} nov. 2026 10:00:00 +0100</pubDate></item>"
+            for weekday, day in (("lun.", 16), ("mar.", 17), ("mer.", 18), ("mer.", 11))
+        )
+    )
+    items, problems = _gather(_blogs(make_workspace, [server.add("/fr.rss", french)]))
+    assert [item.title for item in items] == ["Billet 18", "Billet 17", "Billet 16"]
+    assert items[-1].published == datetime(2026, 11, 16, 9, tzinfo=UTC)
+    assert problems == []
+
+
+def test_a_feed_whose_dates_are_all_unreadable_is_a_problem_not_silence(
+    server: FeedServer, make_workspace: Any
+) -> None:
+    feed = _rss_items(
+        *(
+            f"<item><title>{n}</title><link>https://a.example/{n}</link>"
+            f"<pubDate>le {n}e jour de la lune</pubDate></item>"
+            for n in range(40)
+        )
+    )
+    partly = _rss_items(
+        "<item><title>dated</title><link>https://b.example/1</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate></item>",
+        "<item><title>undated</title><link>https://b.example/2</link></item>",
+        "<item><title>linkless</title><pubDate>Wed, 18 Nov 2026 11:00:00 GMT</pubDate></item>",
+    )
+    lost, partial = server.add("/lune.rss", feed), server.add("/partly.rss", partly)
+    items, problems = _gather(_blogs(make_workspace, [lost, partial]))
+    assert [item.title for item in items] == ["dated"]
+    assert sorted(problems) == [
+        f"{lost}: none of its 40 posts has a date we can read (e.g. 'le 0e jour de la lune'): "
+        "those posts are left out",
+        f"{partial}: 1 of its 3 posts has no date; 1 of its 3 posts has no link: "
+        "those posts are left out",
+    ]
+
+
+def test_the_http_charset_is_honoured(server: FeedServer, make_workspace: Any) -> None:
+    # No XML declaration: the bytes are windows-1252 only because the server says so.
+    body = (
+        "<rss version='2.0'><channel><title>Caf\u00e9</title><item><title>Caf\u00e9 "
+        "\u201cquoted\u201d</title><link>https://a.example/c</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate><description>Don\u2019t "
+        "panic</description></item></channel></rss>"
+    ).encode("windows-1252")
+    declared = {"Content-Type": "text/xml; charset=windows-1252"}
+    url = server.add("/c.rss", Route(body, headers=declared))
+    (item,), problems = _gather(_blogs(make_workspace, [url]))
+    assert problems == []
+    assert item.title == "Caf\u00e9 \u201cquoted\u201d"
+    assert item.summary == "Don\u2019t panic"
+    assert item.source == "Caf\u00e9"
+
+
+def test_c1_smart_quotes_are_read_as_windows_1252(server: FeedServer, make_workspace: Any) -> None:
+    # An ISO-8859-1 feed whose CMS wrote windows-1252 quotes: U+0092 is really "’".
+    feed = _rss_items(
+        "<item><title>Don\x92t stop</title><link>https://a.example/q</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate>"
+        "<description>\x93Quoted\x94 \x96 dash</description></item>",
+        encoding="iso-8859-1",
+    )
+    (item,), _ = _gather(_blogs(make_workspace, [server.add("/q.rss", feed)]))
+    assert item.title == "Don\u2019t stop"
+    assert item.summary == "\u201cQuoted\u201d \u2013 dash"
+
+
+def test_relative_links_resolve_against_the_final_url_after_redirects(
+    server: FeedServer, make_workspace: Any
+) -> None:
+    atom_feed = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title>a</title>'
+        b'<link href="/2026/11/post.html"/><updated>2026-11-18T10:00:00Z</updated>'
+        b'<content type="html">&lt;a href="img/x.png"&gt;x&lt;/a&gt;</content></entry></feed>'
+    )
+    server.add("/blog/atom.xml", atom_feed)
+    moved = server.add("/old.xml", Route(status=301, headers={"Location": "/blog/atom.xml"}))
+    relative_channel = _rss_items(
+        "<item><title>r</title><link>posts/r.html</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate></item>",
+        channel="<link>/site/</link>",
+    )
+    rss_url = server.add("/feeds/r.rss", relative_channel)
+    items, problems = _gather(_blogs(make_workspace, [moved, rss_url]))
+    assert problems == []
+    by_title = {item.title: item for item in items}
+    assert by_title["a"].url == server.url("/2026/11/post.html")
+    assert by_title["a"].summary == f"[x]({server.url('/blog/img/x.png')})"
+    assert by_title["r"].url == server.url("/site/posts/r.html")
+
+
+def test_encoded_and_rss_body_content_is_decoded(server: FeedServer, make_workspace: Any) -> None:
+    base64_atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title>b64</title>'
+        b'<link href="https://a.example/b"/><updated>2026-11-18T10:00:00Z</updated>'
+        b'<content type="text/html" mode="base64">PHA+SGVsbG8gPGI+d29ybGQ8L2I+PC9wPg==</content>'
+        b"</entry></feed>"
+    )
+    bodies = _rss_items(
+        "<item><title>xhtml</title><link>https://a.example/x</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate>"
+        "<xhtml:body><xhtml:p>From <xhtml:em>xhtml:body</xhtml:em></xhtml:p></xhtml:body></item>",
+        "<item><title>fullitem</title><link>https://a.example/f</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate>"
+        "<fullitem>&lt;p&gt;From fullitem&lt;/p&gt;</fullitem></item>",
+    )
+    items, problems = _gather(
+        _blogs(make_workspace, [server.add("/b.atom", base64_atom), server.add("/x.rss", bodies)])
+    )
+    assert problems == []
+    assert {item.title: item.summary for item in items} == {
+        "b64": "Hello **world**",
+        "xhtml": "From *xhtml:body*",
+        "fullitem": "From fullitem",
+    }
+
+
+def test_author_addresses_are_never_published(server: FeedServer, make_workspace: Any) -> None:
+    atom_feed = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        b"<author><name>Feed Owner</name><email>owner@example.org</email></author>"
+        b'<entry><title>feed author</title><link href="https://a.example/1"/>'
+        b"<updated>2026-11-18T10:00:00Z</updated></entry></feed>"
+    )
+    rss_feed = _rss_items(
+        "<item><title>creator</title><link>https://a.example/2</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate>"
+        "<dc:creator>Jane Roe (jane@example.org)</dc:creator></item>",
+        "<item><title>author</title><link>https://a.example/3</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate>"
+        "<author>jim@example.org (Jim Poe)</author></item>",
+        "<item><title>address only</title><link>https://a.example/4</link>"
+        "<pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate>"
+        "<author>nobody@example.org</author></item>",
+    )
+    items, _ = _gather(
+        _blogs(make_workspace, [server.add("/a.atom", atom_feed), server.add("/r.rss", rss_feed)])
+    )
+    assert {item.title: item.author for item in items} == {
+        "feed author": "Feed Owner",
+        "creator": "Jane Roe",
+        "author": "Jim Poe",
+        "address only": "",
+    }

@@ -80,14 +80,14 @@ def test_a_crash_while_parsing_one_feed_is_a_problem_on_that_feed(
 ) -> None:
     from newsletter.sections.blogs import provider as blogs
 
-    real = blogs.parse_feed
+    real = blogs.read_feed
 
     def parse(content: bytes, *args: Any) -> Any:
         if b"Deep" in content:
             raise RecursionError("maximum recursion depth exceeded")
         return real(content, *args)
 
-    monkeypatch.setattr(blogs, "parse_feed", parse)
+    monkeypatch.setattr(blogs, "read_feed", parse)
     deep = rss([Post("Deep", "https://a.example/deep", datetime(2026, 11, 18, tzinfo=UTC))])
     workspace: Path = make_workspace(
         '[[section]]\nid = "blogs"\nprovider = "blogs"\n'

@@ -9,13 +9,11 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from newsletter import (
-    MAX_FIELD,
     GatherContext,
     Item,
     ProviderOptions,
@@ -24,11 +22,12 @@ from newsletter import (
     UnsafeXML,
     Window,
     canonical_url,
-    clean_url,
     defuse,
     html_to_markdown,
-    plain_text,
 )
+
+from .entries import Entry, read_feed
+from .entries import Feed as ParsedFeed
 
 if TYPE_CHECKING:
     from newsletter import Fetched
@@ -118,130 +117,67 @@ class BlogsProvider(SectionProvider[BlogsOptions]):
     def _items(
         self, fetched: Fetched, feed: Feed, options: BlogsOptions, window: Window
     ) -> tuple[list[Item], str]:
-        parsed = parse_feed(defuse(fetched.content), fetched.url, fetched.content_type)
-        if parsed.get("bozo") and not parsed.entries:
-            reason = parsed.get("bozo_exception") or "not an RSS or Atom feed"
-            return [], f"could not parse the feed: {reason}"
-        if not parsed.entries and not parsed.get("version") and not parsed.feed.get("title"):
+        # Most of a feed is older than the week: only its posts are cleaned and their
+        # summaries converted (markdownify, ~2.5 ms an entry).
+        parsed = read_feed(
+            defuse(fetched.content), fetched.url, fetched.content_type, window.__contains__
+        )
+        if parsed.error:
+            return [], f"could not parse the feed: {parsed.error}"
+        if not parsed.is_feed:
             # An HTML page (a blog's front page, a login wall) parses "cleanly" into nothing.
             return [], "not an RSS or Atom feed (is this the blog's page rather than its feed?)"
-        feed_title = plain_text(parsed.feed.get("title", "")) or feed.url
-        source = feed.name or feed_title
-        feed_author = _author(parsed.feed)
-        items = []
-        for entry in parsed.entries:
-            # Most of a feed is older than the week: skip it before the costly
-            # sanitize-and-convert of its summary (markdownify, ~2.5 ms an entry).
-            if _published(entry) not in window:
-                continue
-            item = _item(entry, source, feed_author, options, fetched.url)
-            if item is not None and item.published in window and _wanted(entry, item, options):
-                items.append(item)
-        return items, ""
+        source = feed.name or parsed.title or feed.url
+        items = [_item(entry, source, options) for entry in parsed.entries if entry.link]
+        return [item for item in items if _wanted(item, options)], unusable(parsed)
 
 
-# feedparser-rs takes every RSS title as HTML and sanitizes it ("Why <blink> died" comes
-# out "Why died"); feedparser keeps such a title as text. Feeds whose titles hold an
-# escaped or CDATA "<" are rare: they go to feedparser.
-_MARKUP_IN_TITLE = re.compile(
-    rb"<title[^>]*>(?:[^<]*&(?:lt|#60|#x3c);|\s*<!\[CDATA\[[^\]]*<)", re.I
-)
+def unusable(feed: ParsedFeed) -> str:
+    """What leaves some of a feed's posts out (no readable date, no link); or ``""``.
+
+    Said once per feed, so a feed whose dates are all unreadable never vanishes
+    silently."""
+    reasons = []
+    if feed.undated:
+        written = next((text for text in feed.undated if text), "")
+        if len(feed.undated) < feed.total:
+            why = f"a date we cannot read (e.g. {written!r})" if written else "no date"
+            reasons.append(f"{_of(len(feed.undated), feed.total)} {why}")
+        else:
+            why = f"a date we can read (e.g. {written!r})" if written else "a date"
+            reasons.append(f"none of its {feed.total} posts has {why}")
+    if feed.unlinked:
+        reasons.append(f"{_of(feed.unlinked, feed.total)} no link")
+    return "; ".join(reasons) + ": those posts are left out" if reasons else ""
 
 
-def parse_feed(content: bytes, url: str, content_type: str = "") -> Any:
-    """Parse a feed with feedparser-rs, or feedparser when feedparser-rs cannot read it
-    or would read a title differently.
-
-    feedparser-rs has feedparser's API, dates and sanitizing at ~20× the speed (bench/
-    bench_parse.py); it does not resolve relative links, which ``_item`` does. Both are
-    imported here, not at module level, so listing providers stays fast.
-    """
-    import feedparser_rs
-
-    parsed = None
-    if not _MARKUP_IN_TITLE.search(content):
-        try:
-            parsed = feedparser_rs.parse(content)
-        except Exception:  # a crash in the fast parser must only cost speed
-            parsed = None
-    if parsed is not None and (parsed.entries or not parsed.bozo):
-        return parsed
-    import feedparser
-
-    # Bytes, never a str: feedparser would treat a string as a path or URL to open.
-    return feedparser.parse(
-        content,
-        response_headers={
-            "content-location": url,
-            "content-type": content_type or "application/xml",
-        },
-    )
+def _of(some: int, total: int) -> str:
+    return f"{some} of its {total} posts {'has' if some == 1 else 'have'}"
 
 
-def _item(
-    entry: Any, source: str, feed_author: str, options: BlogsOptions, feed_url: str = ""
-) -> Item | None:
-    link = clean_url(str(entry.get("link", ""))[:MAX_FIELD])
-    published = _published(entry)
-    if not link or published is None:
-        return None
-    author = _author(entry) or feed_author
-    title = _text_field(entry, "title") or link
+def _item(entry: Entry, source: str, options: BlogsOptions) -> Item:
+    assert entry.published is not None, "read_feed(wanted=…) gives dated entries only"
+    published = entry.published
+    title = entry.title or entry.link
     # Planets prefix the author to the title ("Jane Doe: My post").
-    if author and title.startswith(f"{author}: "):
-        title = title[len(author) + 2 :]
-    content = entry.get("content") or []
-    body = str(entry.get("summary") or (content[0].get("value") if content else "") or "")
-    # Relative links are relative to the entry's xml:base, else to the feed's own URL.
-    detail = entry.get("summary_detail") or (content[0] if content else None)
-    declared = str((detail.get("base") if detail is not None else "") or "")
-    base = urljoin(feed_url, declared) if declared else feed_url
-    canonical = canonical_url(link)
+    if entry.author and title.startswith(f"{entry.author}: "):
+        title = title[len(entry.author) + 2 :]
+    canonical = canonical_url(entry.link)
     return Item(
         id="post-" + hashlib.sha1(canonical.encode()).hexdigest()[:10],
         keys=[f"url:{canonical}"],
         title=title,
-        url=link,
-        summary=html_to_markdown(body, options.summary_words, base),
-        author=author,
+        url=entry.link,
+        summary=html_to_markdown(entry.summary_html, options.summary_words, entry.base),
+        author=entry.author,
         published=published,
         source=source,
-        details={
-            "canonical_url": canonical,
-            "tags": sorted(
-                {str(t.get("term", "")) for t in entry.get("tags", []) if t.get("term")}
-            ),
-        },
+        details={"canonical_url": canonical, "tags": list(entry.tags)},
         score=published.timestamp(),
     )
 
 
-def _text_field(entry: Any, name: str) -> str:
-    value = str(entry.get(name, ""))[:MAX_FIELD]
-    detail = entry.get(f"{name}_detail") or {}
-    # feedparser sanitizes only HTML fields: a text/plain title is literal text,
-    # to be escaped on output, not parsed as markup.
-    if detail.get("type") == "text/plain":
-        return " ".join(value.split())
-    return plain_text(value)
-
-
-def _author(entry: Any) -> str:
-    detail = entry.get("author_detail") or {}
-    name = detail.get("name") or entry.get("author") or ""
-    return plain_text(str(name))
-
-
-def _published(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        moment = entry.get(key)
-        if moment:
-            year, month, day, hour, minute, second = moment[:6]
-            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    return None
-
-
-def _wanted(entry: Any, item: Item, options: BlogsOptions) -> bool:
+def _wanted(item: Item, options: BlogsOptions) -> bool:
     tags = {tag.lower() for tag in item.details["tags"]}
     if options.include_tags and not tags & {t.lower() for t in options.include_tags}:
         return False
