@@ -263,12 +263,19 @@ def test_malformed_calendars_leave_problems_and_the_good_events(tmp_path: Path) 
     items, problems = gather(
         tmp_path, calendars=["broken.ics", "page.ics", "empty.ics", "missing.ics"]
     )
-    assert titles(items) == ["Good"]
+    # A bad end or rule costs the end or the rule, not the event.
+    assert titles(items) == ["Backwards", "Bad rule", "Good"]
+    assert [item.details["end"] for item in items[:1]] == ["2026-03-12T18:00:00+00:00"]
+    assert sorted(f"{source}: {why}" for source, why in problems if source == "broken.ics") == [
+        "broken.ics: event 'backwards@x' (line 19): its end (DTEND 20260311T180000Z) is "
+        "before its start; listed without one",
+        "broken.ics: event 'bad-date@x' (line 10): its start (DTSTART) is not a date "
+        "('2026-13-45'); left out",
+        "broken.ics: event 'bad-rule@x' (line 25): its RRULE ('FREQ=SOMETIMES') cannot be "
+        "read; listed as a single event",
+        "broken.ics: event 'no-start@x' (line 15): it has no start (DTSTART); left out",
+    ]
     text = "\n".join(f"{source}: {why}" for source, why in problems)
-    assert "broken.ics: event 'bad-date@x' (line 10): DTSTART" in text
-    assert "broken.ics: event 'no-start@x' (line 15): no DTSTART" in text
-    assert "event 'backwards@x'" in text and "before DTSTART" in text
-    assert "event 'bad-rule@x'" in text and "SOMETIMES" in text
     assert "page.ics: not an iCalendar file" in text
     assert "empty.ics: not an iCalendar file" in text
     assert "missing.ics:" in text
@@ -477,3 +484,95 @@ def test_span_runs_from_the_issues_close_through_the_lookahead() -> None:
     assert span.start.date() == date(2026, 3, 9)
     assert not span.overlaps(WINDOW.end - timedelta(hours=2), WINDOW.end)  # ended at close
     assert span.overlaps(WINDOW.end - timedelta(hours=2), WINDOW.end + timedelta(hours=1))
+
+
+def test_the_series_cap_counts_from_the_series_start(tmp_path: Path) -> None:
+    # A daily series starting two weeks into the span (Mar 9 – Apr 8): its 16 days are
+    # all listed. Counted from the span's start, the cap of 20 cut it at Apr 1.
+    late = ics(
+        event("daily@x", ":20260323T170000Z", "Daily standup", "RRULE:FREQ=DAILY"),
+        event("mondays@x", ":20260302T170000Z", "Mondays", "RRULE:FREQ=DAILY;BYDAY=MO"),
+    )
+    items, problems = gather(
+        tmp_path,
+        calendars=[write(tmp_path, "late.ics", late)],
+        max_occurrences=20,
+        collapse_recurring=False,
+    )
+    assert problems == []
+    daily = [item.details["start"][:10] for item in items if item.title == "Daily standup"]
+    assert (len(daily), daily[0], daily[-1]) == (16, "2026-03-23", "2026-04-07")
+    # A rule yielding less than one occurrence a period is not "dense" either.
+    assert len([item for item in items if item.title == "Mondays"]) == 5  # Mar 9 – Apr 6
+
+
+def test_an_empty_rrule_is_a_single_event_said_once_for_the_whole_export(
+    tmp_path: Path,
+) -> None:
+    holidays = ics(
+        *(
+            event(f"h{day}@calendarlabs", f";VALUE=DATE:202603{day:02}", f"Holiday {day}", "RRULE:")
+            for day in range(10, 27, 2)
+        )
+    )
+    items, problems = gather(tmp_path, calendars=[write(tmp_path, "h.ics", holidays)])
+    assert titles(items) == [f"Holiday {day}" for day in range(10, 27, 2)]
+    assert problems == [
+        ("h.ics", "9 events, the first event 'h10@calendarlabs' (line 5): an empty RRULE; "
+                  "listed as a single event"),
+    ]  # fmt: skip
+
+
+def test_a_bad_property_costs_the_property_not_the_event(tmp_path: Path) -> None:
+    cal = ics(
+        event(
+            "kept@x", ":20260312T180000Z", "Kept",
+            "EXDATE:", "CREATED:00001231T000000Z", "X-APPLE-RADIUS=49.91307046514149",
+            "DTSTART:20260313T180000Z", "DTEND:20260312T190000Z",
+        ),
+        event("time@x", ";VALUE=TIME:083000", "Only a time"),
+    )  # fmt: skip
+    items, problems = gather(tmp_path, calendars=[write(tmp_path, "p.ics", cal)])
+    assert titles(items) == ["Kept"]
+    assert items[0].details["start"] == "2026-03-12T18:00:00+00:00"  # the first DTSTART
+    assert sorted(why for _, why in problems) == [
+        "event 'kept@x' (line 5): a line that is not iCalendar was ignored "
+        "('X-APPLE-RADIUS=49.91307046514149')",
+        "event 'kept@x' (line 5): its CREATED ('00001231T000000Z') cannot be read; ignored",
+        "event 'kept@x' (line 5): its EXDATE cannot be read; ignored",
+        "event 'time@x' (line 15): its start (DTSTART) is not a date; left out",
+    ]
+    for _, why in problems:
+        assert "Error" not in why and not why.startswith("None")
+
+
+def test_events_sharing_a_uid_at_different_times_stay_distinct(tmp_path: Path) -> None:
+    # A conference export giving every talk of a track the track's UID.
+    talks = ics(
+        *(
+            event("track-1@conf", f":202603{day}T{hour}0000Z", f"Talk {day}/{hour}")
+            for day in (10, 11)
+            for hour in (14, 15, 16)
+        ),
+        # Revisions of one event: the highest SEQUENCE is the event.
+        event("rev@x", ":20260312T090000Z", "Old time", "SEQUENCE:1"),
+        event("rev@x", ":20260312T100000Z", "New time", "SEQUENCE:2"),
+    )
+    items, problems = gather(tmp_path, calendars=[write(tmp_path, "conf.ics", talks)])
+    assert problems == []
+    assert titles(items) == [
+        "Talk 10/14", "Talk 10/15", "Talk 10/16", "Talk 11/14", "Talk 11/15", "Talk 11/16",
+        "New time",
+    ]  # fmt: skip
+    assert len({item.id for item in items}) == 7
+
+
+def test_a_calendar_whose_events_all_fail_says_so(tmp_path: Path) -> None:
+    cal = ics(*(f"UID:n{n}@x\nSUMMARY:No start {n}" for n in range(5)))
+    items, problems = gather(tmp_path, calendars=[write(tmp_path, "n.ics", cal)])
+    assert items == []
+    assert problems[-2:] == [
+        ("n.ics", "5 events, the first event 'n0@x' (line 5): it has no start (DTSTART); "
+                  "left out"),
+        ("n.ics", "none of its 5 events could be read"),
+    ]  # fmt: skip

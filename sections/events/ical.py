@@ -3,18 +3,28 @@
 Recurring events are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID) only inside the
 span and capped per series, so a rule like ``FREQ=SECONDLY;COUNT=1000000000`` cannot
 hang a run: a rule whose expansion would cost too many steps is refused up front.
-Cancelled occurrences are left out. One broken event among good ones becomes a
-problem naming its UID and line; the rest is kept.
+Cancelled occurrences are left out.
+
+Real exports are untidy, and one bad line must not cost an event: a property that
+cannot be read is dropped and the event kept (as icalendar itself keeps it); an empty
+or unreadable RRULE makes a single event; an end before the start is ignored; several
+events sharing one UID at different times (a conference export) stay distinct. Only
+an event without a usable start is left out. Each of these is a problem in words,
+naming the event's UID and line; the same problem in many events is said once.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
+from recurring_ical_events.errors import BadRuleStringFormat
 
 from newsletter import MAX_FIELD
 
@@ -46,6 +56,26 @@ _FREQ_SECONDS = {
     "YEARLY": 366 * 86400,
 }
 _DAYS_PER_PERIOD = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
+_MARGIN = timedelta(days=1)
+"""Floating and unknown-zone times may lie up to a day off an aware span: the query is
+widened by this much, then filtered exactly."""
+_RECURRENCE = ("RRULE", "RDATE", "EXDATE")
+_SAID_ONCE = 3
+"""A problem met in more events than this is said once, with the count."""
+
+
+@dataclass(frozen=True)
+class _Event:
+    """One series (or single event) to expand: its components, and where it is."""
+
+    uid: str
+    series: str
+    components: list[icalendar.cal.Component]
+    where: str
+
+
+class _Refused(Exception):
+    """The event cannot be listed; the message says why, in words."""
 
 
 def read_calendar(
@@ -54,16 +84,24 @@ def read_calendar(
     """Every occurrence in ``data`` (an iCalendar file) overlapping ``span``."""
     found = Found()
     try:
-        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+        parsed = icalendar.Calendar.from_ical(data, multiple=True)
     except (ValueError, KeyError, IndexError, UnicodeDecodeError) as error:
         first = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         found.problems.append(f"not an iCalendar file: {first}")
         return found
-    calendars = [c for c in calendars if c.name == "VCALENDAR"]
+    calendars = [c for c in parsed if c.name == "VCALENDAR"]
+    loose = [c for c in parsed if c.name == "VEVENT"]
+    if loose:  # bare events without their VCALENDAR: read them as one calendar
+        holder = icalendar.Calendar()
+        for component in loose:
+            holder.add_component(component)
+        calendars.append(holder)
     if not calendars:
         found.problems.append("not an iCalendar file: no BEGIN:VCALENDAR … END:VCALENDAR")
         return found
-    lines = _event_lines(data)
+    lines = iter(_event_lines(data))
+    said: list[tuple[str, str]] = []  # (where, what) of every problem, summarized below
+    events = refused = 0
     for calendar in calendars:
         source = name or one_line(str(calendar.get("X-WR-CALNAME") or calendar.get("NAME") or ""))
         floating = zone_named(str(calendar.get("X-WR-TIMEZONE") or "")) or home
@@ -71,88 +109,250 @@ def read_calendar(
             "source": source or "Calendar",
             "url": http_url(str(calendar.get("URL") or "")),
         }
-        groups: dict[str, list[icalendar.cal.Component]] = {}
-        for index, event in enumerate(calendar.walk("VEVENT")):
-            uid = str(event.get("UID") or "") or f"#{index + 1}"
-            groups.setdefault(uid, []).append(event)
-        for uid, components in groups.items():
-            where = f"event {uid!r}" + (f" (line {lines[uid]})" if uid in lines else "")
+        for event in _events(calendar, lines):
+            events += 1
             try:
                 found.occurrences.extend(
-                    _expand(uid, components, span, home, floating, defaults, max_occurrences,
-                            found.problems, where)
-                )  # fmt: skip
+                    _expand(event, span, home, floating, defaults, max_occurrences, said)
+                )
+            except _Refused as why:
+                refused += 1
+                said.append((event.where, f"{why}; left out"))
             except Exception as error:  # one broken event must not hide the good ones
-                found.problems.append(f"{where}: {_reason(error)}")
+                refused += 1
+                said.append((event.where, f"could not be read ({type(error).__name__}); left out"))
+    found.problems.extend(_summarized(said))
+    if events > 1 and refused == events:
+        found.problems.append(f"none of its {events} events could be read")
     return found
 
 
+def _events(calendar: icalendar.Calendar, lines: Iterator[int]) -> list[_Event]:
+    """The calendar's series, each VEVENT without RECURRENCE-ID starting one.
+
+    Several such events sharing a UID are revisions when their SEQUENCE differs (the
+    highest wins, as recurring-ical-events reads them), else distinct events (a
+    conference export giving all its talks a few UIDs). The moved or cancelled
+    instances (with RECURRENCE-ID) join the series of their UID that recurs."""
+    masters: dict[str, list[tuple[icalendar.cal.Component, str]]] = {}
+    overrides: list[tuple[str, icalendar.cal.Component, str]] = []
+    for index, component in enumerate(calendar.walk("VEVENT")):
+        uid = one_line(str(component.get("UID") or "")) or f"#{index + 1}"
+        line = next(lines, 0)
+        where = f"event {uid!r}" + (f" (line {line})" if line else "")
+        if component.get("RECURRENCE-ID") is not None:
+            overrides.append((uid, component, where))
+        else:
+            masters.setdefault(uid, []).append((component, where))
+    by_uid: dict[str, list[_Event]] = {}
+    for uid, found in masters.items():
+        latest = max(_sequence(component) for component, _ in found)
+        kept = [(c, where) for c, where in found if _sequence(c) == latest]
+        by_uid[uid] = [
+            _Event(uid, uid if number == 0 else f"{uid}#{number + 1}", [component], where)
+            for number, (component, where) in enumerate(kept)
+        ]
+    for uid, component, where in overrides:
+        candidates = by_uid.get(uid, [])
+        owner = next((e for e in candidates if _recurs(e.components[0])), None)
+        owner = owner or (candidates[0] if candidates else None)
+        if owner is None:  # an instance whose series is not in the file: an event itself
+            owner = _Event(uid, uid, [], where)
+            by_uid[uid] = [owner]
+        owner.components.append(component)
+    return [event for events in by_uid.values() for event in events]
+
+
+def _sequence(component: icalendar.cal.Component) -> int:
+    try:
+        return int(component.get("SEQUENCE", -1))
+    except (TypeError, ValueError):
+        return -1
+
+
+def _recurs(component: icalendar.cal.Component) -> bool:
+    return component.get("RRULE") is not None or component.get("RDATE") is not None
+
+
 def _expand(
-    uid: str,
-    components: list[icalendar.cal.Component],
+    event: _Event,
     span: Span,
     home: ZoneInfo,
     floating: tzinfo,
     defaults: dict[str, str],
     max_occurrences: int,
-    problems: list[str],
-    where: str,
+    said: list[tuple[str, str]],
 ) -> list[Occurrence]:
-    for component in components:
-        if component.errors:
-            prop, why = component.errors[0]
-            problems.append(f"{where}: {prop}: {why}")
-            return []
-        if component.get("DTSTART") is None:
-            problems.append(f"{where}: no DTSTART")
-            return []
-        start = component.get("DTSTART").dt
-        end_prop = component.get("DTEND")
-        if end_prop is not None and comparable(end_prop.dt) < comparable(start):
-            problems.append(f"{where}: DTEND {end_prop.to_ical().decode()} is before DTSTART")
-            return []
-        tzid = component.get("DTSTART").params.get("TZID")
-        if tzid and isinstance(start, datetime) and start.tzinfo is None:
-            problems.append(f"{where}: unknown time zone {tzid!r}; read as {zone_key(floating)}")
-    master = next((c for c in components if c.get("RECURRENCE-ID") is None), components[0])
+    where = event.where
+    for component in event.components:
+        _repair(component, where, said, floating)
+    master = next((c for c in event.components if c.get("RECURRENCE-ID") is None), None)
+    master = master or event.components[0]
+    invalid = _invalid_rule(master)
+    if invalid:
+        said.append((where, f"{invalid}; listed as a single event"))
+        master.pop("RRULE")
     too_costly = _rule_cost_problem(master, span)
     if too_costly:
-        problems.append(f"{where}: {too_costly}; not expanded")
+        said.append((where, f"{too_costly}; not expanded"))
         return []
-    holder = icalendar.Calendar()
-    for component in components:
-        holder.add_component(component)
-    # Floating and unknown-zone times may lie up to a day off an aware span: widen the
-    # query, then filter exactly below. A dense series is queried only as far as its
-    # first max_occurrences need: building each occurrence is the costly part.
-    enough = _enough_time(master, max_occurrences)
-    stop = span.end if enough >= span.end - span.start else span.start + enough
-    query = recurring_ical_events.of(holder)
-    raw = query.between(span.start - timedelta(days=1), stop + timedelta(days=1))
+    try:
+        raw = _between(event.components, master, span, max_occurrences)
+    except Exception as error:  # dateutil refuses the rule (RSCALE calendars, bad UNTIL…)
+        if not _recurs(master):
+            raise
+        said.append((where, f"its recurrence cannot be expanded{_rule_error(error)}; "
+                            "listed as a single event"))  # fmt: skip
+        for name in _RECURRENCE:
+            master.pop(name, None)
+        raw = _between([master], master, span, max_occurrences)
     occurrences = []
-    recurring = master.get("RRULE") is not None or master.get("RDATE") is not None
+    recurring = _recurs(master)
     for component in raw:
         if str(component.get("STATUS", "")).upper() == "CANCELLED":
             continue
-        occurrence = _occurrence(uid, component, home, floating, defaults)
+        occurrence = _occurrence(event.uid, component, home, floating, defaults)
         if span.overlaps(occurrence.start, occurrence.end):
             if recurring:
-                occurrence.series = uid
+                occurrence.series = event.series
                 occurrence.recurrence = recurrence_text(master)
             occurrences.append(occurrence)
     occurrences.sort(key=lambda o: o.start)
-    if stop < span.end or len(occurrences) > max_occurrences:
+    if len(occurrences) > max_occurrences:
         occurrences = occurrences[:max_occurrences]
-        last = occurrences[-1].start if occurrences else stop
-        problems.append(
-            f"{where}: a dense series; listing {len(occurrences)} occurrences "
-            f"(max_occurrences), until {last:%Y-%m-%d %H:%M}"
-        )
+        said.append(
+            (where, f"a dense series; listing {len(occurrences)} occurrences "
+                    f"(max_occurrences), until {occurrences[-1].start:%Y-%m-%d %H:%M}")
+        )  # fmt: skip
     return occurrences
 
 
+def _between(
+    components: list[icalendar.cal.Component],
+    master: icalendar.cal.Component,
+    span: Span,
+    max_occurrences: int,
+) -> list[icalendar.cal.Component]:
+    """The series' occurrences around the span, one more than ``max_occurrences`` at most
+    when that many fall in it.
+
+    Building each occurrence is the costly part, so a dense series is queried from its
+    own start (or the span's, if later) only as far as its first ``max_occurrences``
+    need, and further in doubling steps only if the rule gave fewer there."""
+    holder = icalendar.Calendar()
+    for component in components:
+        holder.add_component(component)
+    query = recurring_ical_events.of(holder)
+    first = max(span.start, comparable(master.get("DTSTART").dt) - _MARGIN)
+    reach = _enough_time(master, max_occurrences)
+    found: dict[Any, icalendar.cal.Component] = {}
+    low, high = span.start - _MARGIN, span.end + _MARGIN
+    while True:
+        stop = high if reach >= high - first else first + reach
+        for component in query.between(low, stop):
+            found.setdefault(_instance_key(component), component)
+        if stop >= high or len(found) > max_occurrences:
+            return list(found.values())
+        low, reach = stop, reach * 2
+
+
+def _instance_key(component: icalendar.cal.Component) -> Any:
+    """What tells one occurrence from another (queries overlap at their edges)."""
+    recurrence = component.get("RECURRENCE-ID")
+    start = component.get("DTSTART")
+    return (str(recurrence.dt if recurrence is not None else ""), str(start.dt))
+
+
+def _repair(
+    component: icalendar.cal.Component,
+    where: str,
+    said: list[tuple[str, str]],
+    floating: tzinfo,
+) -> None:
+    """Drop what cannot be read, keeping the event; :class:`_Refused` if it has no start."""
+    for name, why in component.errors:
+        if name is None:
+            said.append((where, f"a line that is not iCalendar was ignored ({_quote(why)})"))
+            continue
+        if name.upper() in {"DTSTART", "RECURRENCE-ID"}:
+            raise _Refused(f"its start ({name}) is not a date ({_quote(why)})")
+        written = f" ({str(component.get(name, ''))[:80]!r})" if component.get(name) else ""
+        if name.upper() == "RRULE":
+            said.append((where, f"its RRULE{written} cannot be read; listed as a single event"))
+        elif name.upper() in {"DTEND", "DURATION"}:
+            said.append((where, f"its end ({name}{written}) cannot be read; listed without one"))
+        else:
+            said.append((where, f"its {name}{written} cannot be read; ignored"))
+        component.pop(name, None)
+    component.errors.clear()
+    for name in ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "LOCATION"):
+        value = component.get(name)
+        if isinstance(value, list):  # the same property twice: the first one counts
+            component[name] = value[0]
+    start_prop = component.get("DTSTART")
+    if start_prop is None:
+        raise _Refused("it has no start (DTSTART)")
+    start = start_prop.dt
+    if not isinstance(start, date):  # a time of day, or a period
+        raise _Refused("its start (DTSTART) is not a date")
+    for name in ("DTEND", "DURATION"):
+        value = component.get(name)
+        if value is not None and not isinstance(value.dt, date | timedelta):
+            said.append((where, f"its end ({name}) is not a date; listed without one"))
+            component.pop(name)
+    rules = component.get("RRULE")
+    if rules is not None and not all(rules if isinstance(rules, list) else [rules]):
+        said.append((where, "an empty RRULE; listed as a single event"))
+        component.pop("RRULE")
+    end_prop = component.get("DTEND")
+    if end_prop is not None and comparable(end_prop.dt) < comparable(start):
+        said.append(
+            (where, f"its end (DTEND {end_prop.to_ical().decode()}) is before its start; "
+                    "listed without one")
+        )  # fmt: skip
+        component.pop("DTEND")
+    tzid = start_prop.params.get("TZID")
+    if tzid and isinstance(start, datetime) and start.tzinfo is None:
+        said.append((where, f"unknown time zone {tzid!r}; read as {zone_key(floating)}"))
+
+
+def _quote(why: str) -> str:
+    """The offending text of an icalendar error, short, without the library's wording."""
+    text = " ".join(str(why).split())
+    if "': " in text:  # "Content line could not be parsed into parts: 'X=1': X=1"
+        text = text.rsplit("': ", 1)[1]
+    elif ": " in text:  # "Wrong datetime format: 00001231T000000Z"
+        text = text.rsplit(": ", 1)[1]
+    return repr(text.strip("'\"")[:80])
+
+
+def _rule_error(error: Exception) -> str:
+    """Why a recurrence could not be expanded, in words."""
+    text = " ".join(str(error).split())
+    if "RSCALE=" in text.upper():
+        scale = text.upper().split("RSCALE=", 1)[1].split(";", 1)[0]
+        return f": the {scale.lower()} calendar (RSCALE) is not supported"
+    if isinstance(error, BadRuleStringFormat):  # dateutil's own words about the rule
+        return f" ({text[:120]})"
+    return ""
+
+
+def _summarized(said: list[tuple[str, str]]) -> list[str]:
+    """``where: what`` for each problem; a ``what`` met often is said once, counted."""
+    counts = Counter(what for _, what in said)
+    out: list[str] = []
+    done: set[str] = set()
+    for where, what in said:
+        if counts[what] <= _SAID_ONCE:
+            out.append(f"{where}: {what}")
+        elif what not in done:
+            done.add(what)
+            out.append(f"{counts[what]} events, the first {where}: {what}")
+    return out
+
+
 def _enough_time(master: icalendar.cal.Component, count: int) -> timedelta:
-    """A time in which the series' rules yield at least ``count + 1`` occurrences."""
+    """A time in which the series' rules may yield ``count + 1`` occurrences."""
     rules = master.get("RRULE")
     if rules is None:
         return timedelta.max
@@ -162,7 +362,9 @@ def _enough_time(master: icalendar.cal.Component, count: int) -> timedelta:
         interval = int((rule.get("INTERVAL") or [1])[0])
         period = _FREQ_SECONDS[freq] * interval
         # At least one occurrence per period; two extra periods for the span's edges.
-        shortest = min(shortest, timedelta(seconds=period * (count + 3)))
+        seconds = period * (count + 3)
+        if seconds < timedelta.max.total_seconds():
+            shortest = min(shortest, timedelta(seconds=seconds))
     return shortest
 
 
@@ -204,6 +406,7 @@ def _occurrence(
     start = start if start.tzinfo else start.replace(tzinfo=floating)
     if isinstance(end, datetime):
         end = end if end.tzinfo else end.replace(tzinfo=floating)
+        end = max(end, start)
     else:
         end = start
     return Occurrence(
@@ -233,6 +436,19 @@ def _description(component: icalendar.cal.Component) -> str:
     return as_html(str(component.get("DESCRIPTION") or ""))
 
 
+def _invalid_rule(master: icalendar.cal.Component) -> str:
+    """Why the series' RRULE is no rule (an unknown FREQ, INTERVAL=0), or ``""``."""
+    rules = master.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        freq = str((rule.get("FREQ") or [""])[0]).upper()
+        interval = (rule.get("INTERVAL") or [1])[0]
+        if not isinstance(interval, int) or interval < 1:
+            return f"its RRULE has INTERVAL={interval}, not a positive number"
+        if freq not in _FREQ_SECONDS:
+            return f"its RRULE has FREQ={freq or '(none)'}, not a recurrence frequency"
+    return ""
+
+
 def _rule_cost_problem(master: icalendar.cal.Component, span: Span) -> str:
     """Why the series' rules are too costly to expand, or ``""``."""
     rules = master.get("RRULE")
@@ -242,10 +458,6 @@ def _rule_cost_problem(master: icalendar.cal.Component, span: Span) -> str:
     for rule in rules if isinstance(rules, list) else [rules]:
         freq = str((rule.get("FREQ") or [""])[0]).upper()
         interval = int((rule.get("INTERVAL") or [1])[0])
-        if interval < 1:
-            return f"RRULE INTERVAL={interval} is not a positive number"
-        if freq not in _FREQ_SECONDS:
-            return f"RRULE FREQ={freq or '(missing)'} is not a recurrence frequency"
         stop = span.end
         until = (rule.get("UNTIL") or [None])[0]
         if until is not None:
@@ -262,19 +474,10 @@ def _rule_cost_problem(master: icalendar.cal.Component, span: Span) -> str:
     return ""
 
 
-def _event_lines(data: bytes) -> dict[str, int]:
-    """UID → line of its first BEGIN:VEVENT, to point at a broken event."""
-    lines: dict[str, int] = {}
-    begin = 0
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-        upper = line.upper()
-        if upper.startswith("BEGIN:VEVENT"):
-            begin = number
-        elif upper.startswith("UID") and begin and ":" in line:
-            lines.setdefault(line.split(":", 1)[1].strip(), begin)
-    return lines
-
-
-def _reason(error: Exception) -> str:
-    text = str(error).splitlines()[0][:300] if str(error) else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+def _event_lines(data: bytes) -> list[int]:
+    """The line of each BEGIN:VEVENT, in the order icalendar walks the events."""
+    return [
+        number
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1)
+        if line.upper().startswith("BEGIN:VEVENT")
+    ]
