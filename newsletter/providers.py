@@ -75,7 +75,16 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    TypeVar,
+    get_args,
+    get_origin,
+)
 
 from pydantic import BaseModel, ConfigDict
 
@@ -118,7 +127,12 @@ class Sources(Protocol):
     """How the core reads sources for a provider (the fetcher implements it)."""
 
     async def fetch(
-        self, source: str, *, section: str = "", headers: Mapping[str, str] | None = None
+        self,
+        source: str,
+        *,
+        section: str = "",
+        headers: Mapping[str, str] | None = None,
+        method: Literal["GET", "POST"] = "GET",
     ) -> Fetched: ...
 
     def local_path(self, source: str) -> Path: ...
@@ -189,12 +203,21 @@ class GatherContext:
             return None
         return await self._read_figure(name)
 
-    async def fetch(self, source: str, headers: Mapping[str, str] | None = None) -> Fetched:
+    async def fetch(
+        self,
+        source: str,
+        headers: Mapping[str, str] | None = None,
+        method: Literal["GET", "POST"] = "GET",
+    ) -> Fetched:
         """Read ``source`` (an http(s) URL, or a path relative to the workspace).
 
-        Raises :class:`~newsletter.errors.SourceError` (with ``status`` and ``headers``
-        when the server answered with an error)."""
-        return await self._sources.fetch(source, section=self._section_id, headers=headers)
+        ``method="POST"`` sends an empty POST, for exports a server gives only to a
+        POST (public-inbox's search as mbox.gz); such answers are not cached. Raises
+        :class:`~newsletter.errors.SourceError` (with ``status`` and ``headers`` when
+        the server answered with an error)."""
+        return await self._sources.fetch(
+            source, section=self._section_id, headers=headers, method=method
+        )
 
     def local_path(self, source: str) -> Path:
         """A workspace path the provider reads by itself (a folder to list, a git

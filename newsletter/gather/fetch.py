@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -67,6 +68,8 @@ class Limits:
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
+
+Method = Literal["GET", "POST"]
 
 FetchListener = Callable[[str, str, float, int, str | None], None]
 """Called after each fetch with (section, source, seconds, bytes, error or None)."""
@@ -118,15 +121,24 @@ class Fetcher:
             self._client = None
 
     async def fetch(
-        self, source: str, *, section: str = "", headers: Mapping[str, str] | None = None
+        self,
+        source: str,
+        *,
+        section: str = "",
+        headers: Mapping[str, str] | None = None,
+        method: Method = "GET",
     ) -> Fetched:
-        """Read ``source``; ``headers`` are sent with an http(s) request (e.g. a token)."""
+        """Read ``source``; ``headers`` are sent with an http(s) request (e.g. a token).
+
+        ``method="POST"`` (an empty body) is for the exports servers answer only to a
+        POST, so crawlers leave them alone (public-inbox's mbox.gz of a search); its
+        answers are never cached."""
         started = time.perf_counter()
         error: str | None = None
         size = 0
         try:
             if is_url(source):
-                fetched = await self._fetch_url(source, started, headers or {})
+                fetched = await self._fetch_url(source, started, headers or {}, method)
             else:
                 fetched = await asyncio.to_thread(self._read_path, source, started)
             size = len(fetched.content)
@@ -208,10 +220,12 @@ class Fetcher:
         elapsed = time.perf_counter() - started
         return Fetched(source, path.as_uri(), content, elapsed=elapsed, status=0)
 
-    async def _fetch_url(self, source: str, started: float, headers: Mapping[str, str]) -> Fetched:
+    async def _fetch_url(
+        self, source: str, started: float, headers: Mapping[str, str], method: Method
+    ) -> Fetched:
         try:
             async with asyncio.timeout(self.limits.deadline):
-                return await self._follow(source, started, headers)
+                return await self._follow(source, started, headers, method)
         except TimeoutError:
             raise SourceError(
                 source, f"no complete answer within {self.limits.deadline:g} s"
@@ -227,9 +241,12 @@ class Fetcher:
             self._hosts[host] = asyncio.Semaphore(self.limits.connections_per_host)
         return self._hosts[host]
 
-    async def _follow(self, source: str, started: float, headers: Mapping[str, str]) -> Fetched:
+    async def _follow(
+        self, source: str, started: float, headers: Mapping[str, str], method: Method
+    ) -> Fetched:
         assert self._client is not None, "use Fetcher as an async context manager"
-        cached = self.cache.lookup(source, headers) if self.cache else None
+        cache = self.cache if method == "GET" else None
+        cached = cache.lookup(source, headers) if cache else None
         url, hops, attempt, waited = source, 0, 0, 0.0
         while True:
             wait = 0.0
@@ -237,7 +254,7 @@ class Fetcher:
             async with (
                 self._slots,
                 self._host_slot(url),
-                self._client.stream("GET", url, headers=request_headers) as response,
+                self._client.stream(method, url, headers=request_headers) as response,
             ):
                 if response.status_code == 304 and cached is not None:
                     return self._from_cache(source, cached, started)
@@ -246,6 +263,8 @@ class Fetcher:
                     if hops > self.limits.max_redirects:
                         break
                     url = await self._next_hop(source, url, response.headers.get("location", ""))
+                    if response.status_code in {301, 302, 303}:
+                        method = "GET"  # as browsers do; 307 and 308 keep the method
                     continue
                 if response.status_code in RETRY_STATUSES and attempt < self.limits.retries:
                     wait = self._retry_wait(source, response, attempt, waited, started)
@@ -253,8 +272,8 @@ class Fetcher:
                     raise _status_error(source, response)
                 else:
                     content = await self._read_capped(source, response)
-                    if self.cache is not None:
-                        self.cache.store(source, headers, str(response.url), response.headers,
+                    if cache is not None:
+                        cache.store(source, headers, str(response.url), response.headers,
                                          content)  # fmt: skip
                     return Fetched(
                         source,
