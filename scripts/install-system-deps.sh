@@ -10,11 +10,16 @@ command -v tmux >/dev/null 2>&1 || need="$need tmux"
 # (Playwright's own browser download cannot work offline). It is large, so it
 # is only installed where we may install system packages at all.
 [ -x /usr/bin/chromium ] || need="$need chromium"
+# The public-inbox archive tests run a real public-inbox (init, mda, index, httpd).
+command -v public-inbox-httpd >/dev/null 2>&1 || need="$need public-inbox"
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing system packages:$need"
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+  # One apt at a time on a shared machine: wait for the others' lock when flock exists.
+  lock=""
+  command -v flock >/dev/null 2>&1 && lock="flock /tmp/apt.lock"
+  $lock apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $lock apt-get install -y -qq $need >/dev/null
 else
   echo "Missing system packages (tests using them will skip):$need" >&2
 fi

@@ -39,6 +39,8 @@ class RawMessage:
     envelope: bytes
     data: bytes
     truncated: bool = False
+    position: int = 0
+    """Its place in the archive, from 0: pipermail numbers its pages in that order."""
 
 
 def unquote_from(data: bytes) -> bytes:
@@ -69,6 +71,7 @@ def split_mbox(
 ) -> Iterator[RawMessage]:
     """Yield each message of an mbox stream; memory is one chunk plus one message."""
     current: _Collector | None = None
+    count = 0
     data = b"\n"  # so a separator on the very first line is found like any other
     eof = False
     while not eof:
@@ -91,7 +94,8 @@ def split_mbox(
             if current is not None:
                 current.add(data[position:found])
                 yield current.message()
-            current = _Collector(line, max_message)
+            current = _Collector(line, max_message, count)
+            count += 1
             position = search = end + 1
         # Keep back what may be the start of a separator cut in two by the chunk.
         if eof:
@@ -110,9 +114,10 @@ def split_mbox(
 class _Collector:
     """The pieces of one message, cut at ``limit`` bytes."""
 
-    def __init__(self, envelope: bytes, limit: int) -> None:
+    def __init__(self, envelope: bytes, limit: int, position: int) -> None:
         self.envelope = envelope
         self.limit = limit
+        self.position = position
         self.parts: list[bytes] = []
         self.size = 0
         self.truncated = False
@@ -127,4 +132,4 @@ class _Collector:
             self.size += len(piece)
 
     def message(self) -> RawMessage:
-        return RawMessage(self.envelope, b"".join(self.parts), self.truncated)
+        return RawMessage(self.envelope, b"".join(self.parts), self.truncated, self.position)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import gzip
 import io
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,7 +17,7 @@ from tests.mail import mail, mbox
 WHEN = datetime(2011, 6, 27, 10, 3, tzinfo=timezone(timedelta(hours=-7)))
 
 
-def parsed(data: bytes, **kwargs: int) -> list[MailMessage | Skipped]:
+def parsed(data: bytes, **kwargs: Any) -> list[MailMessage | Skipped]:
     return [message for _, message in mailarchive.read(io.BytesIO(data), **kwargs)]
 
 
@@ -63,7 +65,32 @@ def test_missing_date_falls_back_to_envelope_and_broken_date_is_skipped() -> Non
         mail("bad date", "a@x.org", None, "<2@x>", headers="Date: someday",
              envelope="From a@x.org Fri Jun 31 10:00:00 2011"),
     )  # fmt: skip
-    assert parsed(data)[1] == Skipped("unparseable Date")
+    assert Skipped("unparseable Date") in parsed(data)
+
+
+def test_envelope_dates_are_the_archives_local_time() -> None:
+    # pipermail writes envelope lines in the server's local time (here UTC+2): a message
+    # without a Date header is read at the offset its neighbours show.
+    paris = timezone(timedelta(hours=2))
+    data = mbox(
+        mail("undated first", "a@x.org", None, "<0@x>",
+             envelope="From a@x.org Mon Jul  4 01:30:00 2011"),
+        mail("dated", "b@x.org", datetime(2011, 7, 3, 10, 0, 5, tzinfo=paris), "<1@x>",
+             envelope="From b@x.org Sun Jul  3 10:01:02 2011"),
+        mail("undated", "c@x.org", None, "<2@x>",
+             envelope="From c@x.org Sun Jul  3 23:59:00 2011"),
+    )  # fmt: skip
+    dates = {m.subject: m.date for m in parsed(data) if isinstance(m, MailMessage)}
+    assert dates == {
+        "undated first": datetime(2011, 7, 3, 23, 30, tzinfo=UTC),
+        "dated": datetime(2011, 7, 3, 8, 0, 5, tzinfo=UTC),
+        "undated": datetime(2011, 7, 3, 21, 59, tzinfo=UTC),
+    }
+    # A zone given for the archive wins, daylight saving time included.
+    winter = mbox(mail("x", "a@x.org", None, "<3@x>", envelope="From a Tue Jan 11 09:00:00 2011"))
+    (message,) = parsed(winter, zone=ZoneInfo("Europe/Paris"))
+    assert isinstance(message, MailMessage)
+    assert message.date == datetime(2011, 1, 11, 8, tzinfo=UTC)
 
 
 def test_missing_message_id_gets_a_stable_synthetic_one() -> None:

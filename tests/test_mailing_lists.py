@@ -8,7 +8,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from newsletter.sections.mailing_lists.provider import hyperkitty_hash
+from newsletter.sections.mailing_lists.archives import hyperkitty_hash
 from tests.conftest import EXAMPLE
 from tests.mail import mail, mbox
 from tests.servers import FeedServer, Route
@@ -222,3 +222,99 @@ def test_the_example_week_rebuilds_the_2011_threads(cli: Any, tmp_path: Path) ->
     assert swift["participants"] == ["Tres Henry", "Jesse Andrews", "Todd Wiley"]
     # Tres's last reply lost its In-Reply-To; the subject brings it back to the thread.
     assert swift["messages_in_window"] == 4
+
+
+def _date_index(*entries: tuple[int, str, str]) -> str:
+    """A pipermail month's date.html listing (number, subject, author)."""
+    items = "".join(
+        f'<LI><A HREF="{number:06d}.html">{subject}\n</A><A NAME="{number}">&nbsp;</A>\n'
+        f"<I>{author}\n</I>\n\n"
+        for number, subject, author in entries
+    )
+    return f"<HTML><BODY><h1>June 2011 Archives by date</h1><ul>{items}</ul></BODY></HTML>"
+
+
+def test_pipermail_threads_link_to_their_first_message_and_envelope_dates_are_local(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    # The server's local time is UTC+2: envelope lines say 14:00 for 12:00 UTC.
+    def envelope(day: int, hour: int) -> str:
+        return f"From x at x.org  {datetime(2011, 6, day, hour):%a %b %d %H:%M:%S %Y}"
+
+    june = mbox(
+        mail("[dev] Earlier", "a at x.org (Ann)", at(20), "<e1@x>", envelope=envelope(20, 14)),
+        mail("[dev] Config drive", "tve at x.org (Thorsten von Eicken)", at(27), "<cd@x>",
+             envelope=envelope(27, 14)),
+        mail("Re: [dev] Config drive", "sm at x.org (Scott Moser)", at(28), "<cd2@x>",
+             reply_to="<cd@x>", envelope=envelope(28, 14)),
+        # No Date header: its envelope is 01:30 local on June 27, i.e. June 26, 23:30
+        # UTC — before the week. Read as UTC it was in it.
+        mail("[dev] Late Sunday", "b at x.org (Bea)", None, "<ls@x>",
+             envelope=envelope(27, 1).replace("01:00:00", "01:30:00")),
+        # The same message archived again, with a Date: counted once.
+        mail("Re: [dev] Config drive", "sm at x.org (Scott Moser)", None, "<cd2@x>",
+             reply_to="<cd@x>", envelope=envelope(28, 14)),
+    )  # fmt: skip
+    index = server.add("/pipermail/dev/", PIPERMAIL_INDEX)
+    server.add("/pipermail/dev/2011-June.txt.gz", gzip.compress(june))
+    server.add("/pipermail/dev/2011-July.txt", Route(b""))
+    # The index lacks the first message: the thread is still found by its subject.
+    server.add(
+        "/pipermail/dev/2011-June/date.html",
+        _date_index(
+            (7, "[dev] Config drive", "Thorsten von Eicken"),
+            (8, "Re: [dev] Config drive", "Scott Moser"),
+            (9, "[dev] Late Sunday", "Bea"),
+        ),
+    )
+    ws = make_workspace(section_toml("pipermail", index))
+    section = draft(cli, ws)
+    assert section["problems"] == []
+    (item,) = section["items"]
+    assert item["url"] == index + "2011-June/000007.html"
+    assert item["details"]["messages_in_window"] == 2
+    assert figures(ws)["lists/dev/messages"] == 2
+
+
+def test_an_index_that_is_not_pipermail_and_a_file_that_is_not_mbox_are_problems(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    mod_mbox = server.add(
+        "/mod_mbox/dev/",
+        '<html><body><table><tr><td><a href="201106.mbox/thread">Thread</a></td>'
+        '<td><a href="201106.mbox">Jun 2011</a></td></tr></table></body></html>',
+    )
+    page = server.add("/lists/dev/", "<html><body>Welcome to the dev list</body></html>")
+    ws = make_workspace(
+        section_toml("pipermail", mod_mbox)
+        + '\n    [[section.lists]]\n    name = "web"\n    kind = "pipermail"\n'
+        f'    url = "{page}"\n'
+        '\n    [[section.lists]]\n    name = "html"\n    url = "archive.mbox"\n',
+        files={"archive.mbox": "<html><body>Not an archive</body></html>"},
+    )
+    section = draft(cli, ws)
+    assert section["items"] == []
+    assert sorted(section["problems"]) == [
+        f"dev ({mod_mbox}): not a pipermail index but an Apache mod_mbox archive: use "
+        'kind = "mbox" with url = its monthly file (201106.mbox)',
+        'html (archive.mbox): no messages in it: not an mbox archive (no "From " envelope '
+        "lines)",
+        f"web ({page}): not a pipermail index: it links no monthly archive "
+        "(2011-June.txt.gz); is it the list's …/pipermail/<list>/ page?",
+    ]
+
+
+def test_hyperkitty_links_a_thread_that_began_before_the_export_to_its_starter(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    list_url = server.url("/hyperkitty/list/dev@lists.example.org/")
+    replies = mbox(
+        mail("Re: [dev] Old thread", "a@x.org", at(28), "<r2@x>",
+             headers="In-Reply-To: <r1@x>\nReferences: <start@x> <r1@x>"),
+    )  # fmt: skip
+    server.add(
+        "/hyperkitty/list/dev@lists.example.org/export/dev.mbox.gz",
+        Route(gzip.compress(replies), headers={"Content-Type": "application/gzip"}),
+    )
+    (item,) = draft(cli, make_workspace(section_toml("hyperkitty", list_url)))["items"]
+    assert item["url"] == f"{list_url}thread/{hyperkitty_hash('<start@x>')}/"

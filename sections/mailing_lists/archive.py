@@ -5,6 +5,12 @@ message's header block is parsed unless its body is asked for.
 
 A message that cannot be used (no headers, no date anywhere) is not fatal: ``read``
 yields it as a :class:`Skipped` with the reason, and the caller counts it.
+
+A message without a Date header is dated by its envelope line (``From sender Mon Jun 27
+17:03:12 2011``), which mbox writers — Mailman's pipermail among them — put in the
+archive's *local* time: it is read in the archive's zone when one is given, else at the
+UTC offset the archive's other messages show between their envelope and their Date
+(the latest seen; a Date-less message met before any is held until one is).
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ import binascii
 import email.utils
 import hashlib
 import re
+from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email import policy
 from email.header import decode_header
 from email.message import Message
@@ -25,6 +32,12 @@ from ..mbox import CHUNK, MAX_MESSAGE, RawMessage, Readable, split_mbox
 
 MAX_HEADER_LINES = 300
 """Header lines parsed per message; spam with thousands of Received lines is cut."""
+MAX_HELD = 10_000
+"""Date-less messages held while the archive's UTC offset is not known yet; past this
+many, they are read as UTC."""
+_OFFSETS_KEPT = 25
+"""Envelope-to-Date offsets remembered; the most common of them is the archive's."""
+_MAX_OFFSET = timedelta(hours=14)
 
 _ENVELOPE_DATE = re.compile(
     r"(\w{3})\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?.*?(\d{4})"
@@ -58,6 +71,8 @@ class MailMessage:
     in_reply_to: str
     references: tuple[str, ...]
     archived_at: str = ""
+    dated_by_envelope: bool = False
+    """No usable Date header: ``date`` came from the envelope line."""
 
     @property
     def display_name(self) -> str:
@@ -72,11 +87,70 @@ class Skipped:
 
 
 def read(
-    stream: Readable, chunk_size: int = CHUNK, max_message: int = MAX_MESSAGE
+    stream: Readable,
+    chunk_size: int = CHUNK,
+    max_message: int = MAX_MESSAGE,
+    zone: tzinfo | None = None,
 ) -> Iterator[tuple[RawMessage, MailMessage | Skipped]]:
-    """Split ``stream`` and parse each message's headers."""
+    """Split ``stream`` and parse each message's headers.
+
+    ``zone`` is the archive's local time zone, for dates taken from envelope lines;
+    without it the archive's own offset is learned (see the module docstring)."""
+    clock = _EnvelopeClock(zone)
+    held: list[tuple[RawMessage, MailMessage]] = []
     for raw in split_mbox(stream, chunk_size, max_message):
-        yield raw, parse_headers(raw)
+        parsed = parse_headers(raw)
+        if not isinstance(parsed, MailMessage):
+            yield raw, parsed
+            continue
+        if not parsed.dated_by_envelope:
+            clock.learn(raw.envelope, parsed.date)
+            if held and clock.known:
+                yield from ((r, clock.localize(m)) for r, m in held)
+                held.clear()
+            yield raw, parsed
+        elif clock.known or len(held) >= MAX_HELD:
+            yield raw, clock.localize(parsed)
+        else:
+            held.append((raw, parsed))
+    yield from ((r, clock.localize(m)) for r, m in held)
+
+
+class _EnvelopeClock:
+    """The archive's local time, for dates read from envelope lines."""
+
+    def __init__(self, zone: tzinfo | None) -> None:
+        self.zone = zone
+        self.offsets: deque[timedelta] = deque(maxlen=_OFFSETS_KEPT)
+
+    @property
+    def known(self) -> bool:
+        return self.zone is not None or bool(self.offsets)
+
+    def learn(self, envelope: bytes, date: datetime) -> None:
+        """Note the offset between a message's envelope (local) and its Date."""
+        if self.zone is not None:
+            return
+        local = _envelope_time(envelope)
+        if local is None:
+            return
+        # Delivery takes seconds to minutes: round to the quarter hour zones use.
+        seconds = (local - date.astimezone(UTC).replace(tzinfo=None)).total_seconds()
+        offset = timedelta(minutes=15 * round(seconds / 900))
+        if abs(offset) <= _MAX_OFFSET:
+            self.offsets.append(offset)
+
+    def localize(self, message: MailMessage) -> MailMessage:
+        """``message`` with its envelope date (read as UTC) moved to the archive's zone."""
+        local = message.date.replace(tzinfo=None)
+        if self.zone is not None:
+            moment = local.replace(tzinfo=self.zone)
+        elif self.offsets:
+            offset = Counter(self.offsets).most_common(1)[0][0]
+            moment = local.replace(tzinfo=timezone(offset))
+        else:
+            return message
+        return replace(message, date=moment.astimezone(UTC))
 
 
 def _header_block(data: bytes) -> bytes:
@@ -95,7 +169,11 @@ def parse_headers(raw: RawMessage) -> MailMessage | Skipped:
     if not block.strip() or b":" not in block.split(b"\n", 1)[0]:
         return Skipped("no headers")
     fields = _scan_headers(block)
-    date = _date(fields.get("date")) or _envelope_date(raw.envelope)
+    date = _date(fields.get("date"))
+    by_envelope = date is None
+    if date is None:
+        local = _envelope_time(raw.envelope)
+        date = local.replace(tzinfo=UTC) if local is not None else None
     if date is None:
         return Skipped("unparseable Date")
     subject = _decoded(fields.get("subject"))
@@ -117,6 +195,7 @@ def parse_headers(raw: RawMessage) -> MailMessage | Skipped:
         in_reply_to=in_reply_to,
         references=references,
         archived_at=archived_at if archived_at.startswith(("http://", "https://")) else "",
+        dated_by_envelope=by_envelope,
     )
 
 
@@ -250,19 +329,22 @@ def _date(value: str | None) -> datetime | None:
     return moment if 1970 <= moment.year <= 2200 else None
 
 
-def _envelope_date(envelope: bytes) -> datetime | None:
-    """The date on the ``From sender Mon Jun 27 17:03:12 2011`` line, taken as UTC."""
+def _envelope_time(envelope: bytes) -> datetime | None:
+    """The local time on the ``From sender Mon Jun 27 17:03:12 2011`` line (naive).
+
+    public-inbox writes ``Thu Jan  1 00:00:00 1970`` on every message: no date."""
     match = _ENVELOPE_DATE.search(envelope.decode("latin-1"))
     if not match:
         return None
     _, month, day, hour, minute, second, year = match.groups()
     try:
-        return datetime(
+        moment = datetime(
             int(year), _MONTHS.index(month.lower()) + 1, int(day),
-            int(hour), int(minute), int(second or 0), tzinfo=UTC,
+            int(hour), int(minute), int(second or 0),
         )  # fmt: skip
     except ValueError:
         return None
+    return moment if moment > datetime(1970, 1, 2) else None
 
 
 def body_text(raw: RawMessage) -> tuple[str, bool]:

@@ -14,19 +14,18 @@ message), marked as continued with the count of those messages.
 from __future__ import annotations
 
 import asyncio
-import base64
-import calendar
 import hashlib
 import html
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from newsletter import (
     Featured,
@@ -42,12 +41,20 @@ from newsletter import (
 from ..mbox import open_archive
 from . import archive
 from .archive import MailMessage, Skipped
+from .archives import (
+    hyperkitty_export,
+    hyperkitty_thread,
+    index_entries,
+    not_pipermail,
+    page_of,
+    pipermail_months,
+    public_inbox_page,
+    public_inbox_search,
+    with_slash,
+)
 from .threads import Thread, thread
 
-_MONTH_NAMES = tuple(calendar.month_name)[1:]  # English, whatever the locale
 _EPOCH = datetime.fromtimestamp(0, UTC)
-_MONTH_CHOICE = "|".join(_MONTH_NAMES)
-_PIPERMAIL_MONTH = re.compile(rf"""href=["']?((\d{{4}})-({_MONTH_CHOICE})\.txt(?:\.gz)?)["'>\s]""")
 _QUOTE_INTRO = re.compile(r"^.{0,200}\b(wrote|writes|a écrit|schrieb)\s*:\s*$", re.I)
 _FOOTER = re.compile(r"^(_{20,}|-{5,} ?Original Message ?-{5,}|-{20,})\s*$", re.I)
 _SALUTATION = re.compile(r"^(hi|hello|hey|dear|folks|all|team|guys)\b.{0,30}[,!:]?$", re.I)
@@ -57,12 +64,28 @@ class MailingList(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, description="the list's name, shown and used in figures")
-    kind: Literal["mbox", "pipermail", "hyperkitty"] = "mbox"
+    kind: Literal["mbox", "pipermail", "hyperkitty", "public-inbox"] = "mbox"
     url: str = Field(
         description="mbox: a path or URL (plain or .gz); pipermail: the archive index; "
-        "hyperkitty: the list's page, e.g. https://host/hyperkitty/list/dev@host/"
+        "hyperkitty: the list's page, e.g. https://host/hyperkitty/list/dev@host/; "
+        "public-inbox: the inbox, e.g. https://lore.kernel.org/git/"
     )
     archive_url: str = Field("", description="the list's web archive, linked from items")
+    timezone: str | None = Field(
+        None,
+        description="the archive's local time zone (IANA), for messages without a Date "
+        "header; by default learned from the archive's other messages",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+        return value
 
 
 class MailingListsOptions(ProviderOptions):
@@ -82,13 +105,18 @@ class _Source:
 
     location: str
     page: str
+    method: Literal["GET", "POST"] = "GET"
+    index: str = ""
+    """pipermail: the month's date.html, which names each message's page."""
 
 
 @dataclass
 class _Archive:
     messages: list[MailMessage]
-    origin: dict[str, int]  # message id -> index of the source it came from
+    origin: dict[str, tuple[int, int]]  # message id -> (source, position in it)
     skipped: Counter[str]
+    empty: list[int] = field(default_factory=list)
+    """Sources with bytes but not one message: not an mbox archive."""
 
 
 class MailingListsProvider(SectionProvider[MailingListsOptions]):
@@ -113,12 +141,20 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         contents: list[bytes] = []
         for source in sources:
             try:
-                contents.append((await ctx.fetch(source.location)).content)
+                fetched = await ctx.fetch(source.location, method=source.method)
+                contents.append(fetched.content)
             except SourceError as error:
-                ctx.problem(f"{mailing_list.name} ({source.location})", error.reason)
+                if not await _nothing_found(mailing_list, source, error, ctx):
+                    ctx.problem(f"{mailing_list.name} ({source.location})", error.reason)
                 contents.append(b"")
         limit = options.max_message_kb * 1024
-        archive = await asyncio.to_thread(_read_archive, contents, limit)
+        zone = ZoneInfo(mailing_list.timezone) if mailing_list.timezone else None
+        archive = await asyncio.to_thread(_read_archive, contents, limit, zone)
+        for index in archive.empty:
+            ctx.problem(
+                f"{mailing_list.name} ({sources[index].location})",
+                'no messages in it: not an mbox archive (no "From " envelope lines)',
+            )
         if archive.skipped:
             count = sum(archive.skipped.values())
             reasons = ", ".join(
@@ -132,9 +168,10 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         _record_figures(mailing_list.name, archive.messages, active, ctx)
         wanted = {t.root.message_id for t in active}
         bodies = await asyncio.to_thread(_read_bodies, contents, wanted, limit)
+        pages = await _thread_pages(mailing_list, active, sources, archive, ctx)
         return [
-            _item(t, mailing_list, sources[archive.origin.get(t.root.message_id, 0)], bodies,
-                  options, ctx.window, ctx.featured([thread_key(mailing_list.name, t)]))
+            _item(t, mailing_list, pages.get(t.root.message_id, ""), bodies, options,
+                  ctx.window, ctx.featured([thread_key(mailing_list.name, t)]))
             for t in active
         ]  # fmt: skip
 
@@ -148,24 +185,42 @@ async def _sources(mailing_list: MailingList, ctx: GatherContext) -> list[_Sourc
     page = mailing_list.archive_url or mailing_list.url
     if mailing_list.kind == "mbox":
         return [_Source(mailing_list.url, page)]
+    base = with_slash(mailing_list.url)
     if mailing_list.kind == "hyperkitty":
-        return [_Source(hyperkitty_export(mailing_list, ctx.window), page)]
-    index_url = mailing_list.url if mailing_list.url.endswith("/") else mailing_list.url + "/"
-    index = (await ctx.fetch(index_url)).content.decode("latin-1")
-    listed: dict[tuple[int, int], str] = {}
-    for href, year, month in _PIPERMAIL_MONTH.findall(index):
-        key = (int(year), _MONTH_NAMES.index(month) + 1)
-        if key not in listed or href.endswith(".gz"):  # the smaller download
-            listed[key] = href
-    base = mailing_list.archive_url or index_url
-    base = base if base.endswith("/") else base + "/"
-    return [
-        _Source(
-            urljoin(index_url, listed[month]), f"{base}{listed[month].split('.')[0]}/thread.html"
-        )
-        for month in window_months(ctx.window)
-        if month in listed
-    ]
+        return [_Source(hyperkitty_export(base, mailing_list.name, ctx.window), page)]
+    if mailing_list.kind == "public-inbox":
+        return [_Source(public_inbox_search(base, ctx.window), page, method="POST")]
+    index = (await ctx.fetch(base)).content.decode("latin-1")
+    listed = pipermail_months(index)
+    if not listed:
+        raise SourceError(base, not_pipermail(index))
+    pages = with_slash(mailing_list.archive_url or base)
+    sources = []
+    for month in window_months(ctx.window):
+        if month in listed:
+            folder = listed[month].split(".")[0]
+            sources.append(
+                _Source(
+                    urljoin(base, listed[month]),
+                    f"{pages}{folder}/thread.html",
+                    index=urljoin(base, f"{folder}/date.html"),
+                )
+            )
+    return sources
+
+
+async def _nothing_found(
+    mailing_list: MailingList, source: _Source, error: SourceError, ctx: GatherContext
+) -> bool:
+    """Whether ``error`` only means the window holds no message: public-inbox answers a
+    search without results with a 404, like an inbox that does not exist."""
+    if mailing_list.kind != "public-inbox" or error.status != 404:
+        return False
+    try:
+        await ctx.fetch(with_slash(mailing_list.url))
+    except SourceError:
+        return False
+    return True
 
 
 def window_months(window: Window) -> list[tuple[int, int]]:
@@ -182,38 +237,30 @@ def window_months(window: Window) -> list[tuple[int, int]]:
     return sorted(months)
 
 
-def hyperkitty_export(mailing_list: MailingList, window: Window) -> str:
-    """The list's mbox export for the window's days (a day of margin on each side)."""
-    base = mailing_list.url if mailing_list.url.endswith("/") else mailing_list.url + "/"
-    start = (window.start.astimezone(UTC) - timedelta(days=1)).date()
-    end = (window.end.astimezone(UTC) + timedelta(days=1)).date()
-    name = re.sub(r"[^\w.-]", "_", mailing_list.name)
-    return f"{base}export/{name}.mbox.gz?start={start.isoformat()}&end={end.isoformat()}"
-
-
-def hyperkitty_hash(message_id: str) -> str:
-    """Hyperkitty's id for a message: base32 of the SHA-1 of its bare Message-ID."""
-    digest = hashlib.sha1(message_id.strip().strip("<>").encode()).digest()
-    return base64.b32encode(digest).decode()
-
-
-def _read_archive(contents: list[bytes], limit: int) -> _Archive:
+def _read_archive(contents: list[bytes], limit: int, zone: ZoneInfo | None = None) -> _Archive:
     messages: list[MailMessage] = []
-    origin: dict[str, int] = {}
+    origin: dict[str, tuple[int, int]] = {}
     skipped: Counter[str] = Counter()
-    seen: set[tuple[str, datetime, str]] = set()
+    seen: set[tuple[str, str]] = set()
+    empty = []
     for index, content in enumerate(contents):
-        for _, parsed in archive.read(open_archive(content), max_message=limit):
+        count = 0
+        for raw, parsed in archive.read(open_archive(content), max_message=limit, zone=zone):
+            count += 1
             if isinstance(parsed, Skipped):
                 skipped[parsed.reason] += 1
                 continue
-            key = (parsed.message_id, parsed.date, parsed.address)
-            if key in seen:  # the same message archived twice
+            # The same message archived twice (two months, two sources), whichever
+            # copy has a Date header and whichever is dated by its envelope.
+            key = (parsed.message_id, parsed.address)
+            if key in seen:
                 continue
             seen.add(key)
             messages.append(parsed)
-            origin.setdefault(parsed.message_id, index)
-    return _Archive(messages, origin, skipped)
+            origin.setdefault(parsed.message_id, (index, raw.position))
+        if count == 0 and content.strip():
+            empty.append(index)
+    return _Archive(messages, origin, skipped, empty)
 
 
 def _read_bodies(
@@ -252,7 +299,7 @@ def participants(messages: list[MailMessage], starter: MailMessage) -> list[str]
 def _item(
     found: Thread,
     mailing_list: MailingList,
-    source: _Source,
+    url: str,
     bodies: dict[str, tuple[str, bool]],
     options: MailingListsOptions,
     window: Window,
@@ -279,7 +326,7 @@ def _item(
         id="thread-" + hashlib.sha1(root.message_id.encode()).hexdigest()[:10],
         keys=[thread_key(mailing_list.name, found)],
         title=_title(root.subject, mailing_list.name),
-        url=_thread_url(root, mailing_list, source),
+        url=url,
         summary=summarize(text, is_html, options.summary_words),
         author=root.display_name,
         published=root.date.astimezone(UTC),
@@ -302,14 +349,45 @@ def _title(subject: str, list_name: str) -> str:
     return title or subject or "(no subject)"
 
 
-def _thread_url(root: MailMessage, mailing_list: MailingList, source: _Source) -> str:
-    if root.archived_at:
-        return root.archived_at
-    if mailing_list.kind == "hyperkitty":
-        base = mailing_list.url if mailing_list.url.endswith("/") else mailing_list.url + "/"
-        kind = "message" if root.in_reply_to or root.references else "thread"
-        return f"{base}{kind}/{hyperkitty_hash(root.message_id)}/"
-    return source.page
+async def _thread_pages(
+    mailing_list: MailingList,
+    active: list[Thread],
+    sources: list[_Source],
+    archive: _Archive,
+    ctx: GatherContext,
+) -> dict[str, str]:
+    """Root Message-ID → the page of each thread, where its archive has one: the
+    message's own ``Archived-At``, Hyperkitty's thread page, public-inbox's message
+    page, pipermail's message page (found in its month's index); else the page the
+    list's messages live under."""
+    pages: dict[str, str] = {}
+    indexes: dict[int, list[tuple[str, str, str]]] = {}
+    for found in active:
+        root = found.root
+        where, position = archive.origin.get(root.message_id, (0, 0))
+        source = sources[where] if where < len(sources) else None
+        fallback = source.page if source else mailing_list.archive_url or mailing_list.url
+        if root.archived_at:
+            pages[root.message_id] = root.archived_at
+        elif mailing_list.kind == "hyperkitty":
+            # Hyperkitty names a thread by its first message, which the export may lack.
+            starter = (root.references or (root.in_reply_to or root.message_id,))[0]
+            pages[root.message_id] = hyperkitty_thread(with_slash(mailing_list.url), starter)
+        elif mailing_list.kind == "public-inbox":
+            base = with_slash(mailing_list.archive_url or mailing_list.url)
+            pages[root.message_id] = public_inbox_page(base, root.message_id)
+        elif source is not None and source.index:
+            if where not in indexes:
+                try:
+                    fetched = await ctx.fetch(source.index)
+                    indexes[where] = index_entries(fetched.content.decode("latin-1"))
+                except SourceError:  # without its index a month links its thread list
+                    indexes[where] = []
+            href = page_of(indexes[where], position, root.subject, root.name)
+            pages[root.message_id] = urljoin(source.page, href) if href else fallback
+        else:
+            pages[root.message_id] = fallback
+    return pages
 
 
 def summarize(text: str, is_html: bool, words: int) -> str:
