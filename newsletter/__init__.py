@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .errors import SourceError
     from .model import Item, Window
-    from .providers import Fetched, GatherContext, ProviderOptions, SectionProvider
+    from .providers import Fetched, GatherContext, ProviderOptions, SectionProvider, Source
     from .sanitize import MAX_FIELD, html_to_markdown, markdown_escape, plain_text
     from .state import Featured, History
     from .urls import canonical_url, clean_url
@@ -31,6 +31,7 @@ _HOMES = {
     "GatherContext": "providers",
     "ProviderOptions": "providers",
     "SectionProvider": "providers",
+    "Source": "providers",
     "MAX_FIELD": "sanitize",
     "html_to_markdown": "sanitize",
     "markdown_escape": "sanitize",
@@ -53,6 +54,7 @@ __all__ = [
     "Item",
     "ProviderOptions",
     "SectionProvider",
+    "Source",
     "SourceError",
     "UnsafeXML",
     "Window",

@@ -26,8 +26,11 @@ The contract, in full:
   inside ``ctx.window``. Read sources only through ``ctx.fetch`` (it enforces the
   limits, caching and the workspace-relative paths), give every item a stable ``id``
   and a ``score`` (higher is more notable), and report a source that fails with
-  ``ctx.problem(source, why)`` and carry on with the others. Figures worth comparing
-  week over week go to ``ctx.record_figure(name, value)``; earlier issues' figures are
+  ``ctx.problem(source, why)`` and carry on with the others; say how many items each
+  source gave with ``ctx.source_result(source, items)``, so a source that keeps coming
+  back empty is noticed (one never reported is judged by its fetches and problems
+  alone). Figures worth comparing week over week go to
+  ``ctx.record_figure(name, value)``; earlier issues' figures are
   in ``ctx.history``, this issue's figures from other sections come from
   ``await ctx.figure(name)``. An exception escaping ``gather`` becomes a problem on the
   section; it never stops the run;
@@ -38,8 +41,11 @@ The contract, in full:
   with the same provider's (the core scopes them by ``name``); an item without keys is
   never recognised as a repeat. ``ctx.featured(keys)`` says which earlier issue featured
   one and when it closed (e.g. to count a thread's messages since);
-* ``def sources(self, options) -> list[str]`` (optional) — the URLs and paths the
-  section reads, probed by ``newsletter check``. The default is none;
+* ``def sources(self, options) -> list[str | Source]`` (optional) — every source the
+  section reads: a URL or workspace path (read like ``ctx.fetch``), or a
+  :class:`Source` saying it is a folder, a mailbox or a git repository. ``newsletter
+  check`` probes each one, and each draft records how each one fared (ok, empty,
+  failed) for ``newsletter check --history``. The default is none;
 * partials (optional) — ``email.mjml.j2``, ``markdown.md.j2`` and ``text.txt.j2`` in a
   ``templates/`` folder of the provider's package (:meth:`SectionProvider.template_folder`),
   rendering ``section.included``; without them the generic partials are used. A
@@ -71,7 +77,7 @@ from __future__ import annotations
 
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -123,6 +129,30 @@ class Fetched:
     from_cache: bool = False
 
 
+@dataclass(frozen=True)
+class Source:
+    """One source a section reads, as ``newsletter check`` probes it and the
+    source-health history names it. A plain string in ``sources()`` is a ``document``.
+    """
+
+    location: str
+    """An http(s) URL or a path relative to the workspace (or a clone URL)."""
+    kind: Literal["document", "folder", "mailbox", "repository"] = "document"
+    """``document``: read as ``ctx.fetch`` reads it; ``folder``: a workspace folder;
+    ``mailbox``: an mbox file or a Maildir folder; ``repository``: a git repository, a
+    workspace path or a clone URL."""
+    label: str = ""
+    """The name the provider's problems use for it, when not its location (a list's
+    name), so they are counted against it."""
+    method: Literal["GET", "POST"] = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Sent with the probe (an API token read from the environment): never shown."""
+
+
+def as_source(source: str | Source) -> Source:
+    return source if isinstance(source, Source) else Source(source)
+
+
 class Sources(Protocol):
     """How the core reads sources for a provider (the fetcher implements it)."""
 
@@ -157,6 +187,7 @@ class GatherContext:
         on_figure: Callable[[str, float], None],
         provider: str = "",
         read_figure: Callable[[str], Awaitable[float | None]] | None = None,
+        on_result: Callable[[str, int], None] | None = None,
     ) -> None:
         self._section_id = section_id
         self._provider = provider
@@ -168,6 +199,7 @@ class GatherContext:
         self._state_folder = state_folder
         self._on_problem = on_problem
         self._on_figure = on_figure
+        self._on_result = on_result
 
     @property
     def section_id(self) -> str:
@@ -235,6 +267,13 @@ class GatherContext:
         """Record that ``source`` failed; the section still builds from the rest."""
         self._on_problem(source, message)
 
+    def source_result(self, source: str, items: int) -> None:
+        """Say how many items ``source`` (as listed by ``sources()``) gave this issue —
+        0 for a source that answered with nothing. Recorded in the workspace's history,
+        where a source empty or failing week after week shows in ``check --history``."""
+        if self._on_result is not None:
+            self._on_result(source, items)
+
     def record_figure(self, name: str, value: float) -> None:
         """Store a figure for this issue (e.g. ``lists/dev/messages``) in the history."""
         self._on_figure(name, value)
@@ -262,8 +301,9 @@ class SectionProvider(ABC, Generic[OptionsT]):
     async def gather(self, options: OptionsT, ctx: GatherContext) -> list[Item]:
         """Return this section's items for ``ctx.window``."""
 
-    def sources(self, options: OptionsT) -> list[str]:
-        """The URLs and workspace paths this section reads, for ``newsletter check``."""
+    def sources(self, options: OptionsT) -> Sequence[str | Source]:
+        """Every source this section reads (URLs and workspace paths, or
+        :class:`Source`), for ``newsletter check`` and the source-health history."""
         return []
 
     @classmethod

@@ -1,8 +1,10 @@
 """The workspace's memory between runs: one SQLite file, ``.newsletter/state.db``.
 
 It holds which issues were published and the identity keys of what each featured (so
-nothing repeats against its policy, see :mod:`newsletter.featured`), and every figure
-recorded per issue (for week-over-week change). Schema changes are appended to
+nothing repeats against its policy, see :mod:`newsletter.featured`), every figure
+recorded per issue (for week-over-week change), the delivery journal, and how each
+source fared in each issue's draft (so one that fails or comes back empty week after
+week is noticed: ``newsletter check --history``). Schema changes are appended to
 ``MIGRATIONS``; ``PRAGMA user_version`` records how many have been applied.
 """
 
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 STATE_DIR = ".newsletter"
 
@@ -77,7 +80,37 @@ MIGRATIONS: list[str] = [
         items INTEGER NOT NULL
     );
     """,
+    # Source health (newsletter/gather/health.py): how each source of each section fared
+    # in an issue's draft; re-drafting the issue replaces its rows.
+    """
+    CREATE TABLE source_health (
+        issue TEXT NOT NULL,
+        section TEXT NOT NULL,
+        source TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'empty', 'failed')),
+        items INTEGER,              -- NULL when the provider did not say
+        bytes INTEGER NOT NULL DEFAULT 0,
+        seconds REAL NOT NULL DEFAULT 0,
+        detail TEXT NOT NULL DEFAULT '',   -- the error or problem, if any
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (issue, section, source)
+    );
+    """,
 ]
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """How one source of one section fared in one issue's draft."""
+
+    section: str
+    source: str
+    outcome: Literal["ok", "empty", "failed"]
+    items: int | None = None
+    bytes: int = 0
+    seconds: float = 0.0
+    detail: str = ""
+    issue: str = ""
 
 
 def state_path(workspace: Path) -> Path:
@@ -125,6 +158,38 @@ class StateStore:
                 " VALUES (?, ?, ?, ?)",
                 [(issue, name, float(value), _now()) for name, value in figures.items()],
             )
+
+    def record_health(
+        self, issue: str, sections: Iterable[str], rows: Iterable[SourceHealth]
+    ) -> None:
+        """Store how ``sections``' sources fared in ``issue``, replacing an earlier draft's."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "DELETE FROM source_health WHERE issue = ? AND section = ?",
+                [(issue, section) for section in sections],
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO source_health (issue, section, source, outcome, items,"
+                " bytes, seconds, detail, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (issue, row.section, row.source, row.outcome, row.items, row.bytes,
+                     row.seconds, row.detail, _now())
+                    for row in rows
+                ],
+            )  # fmt: skip
+
+    def source_health(self, section: str, source: str, count: int) -> list[SourceHealth]:
+        """The last ``count`` recorded outcomes of one source, newest first."""
+        rows = self.db.execute(
+            "SELECT issue, outcome, items, bytes, seconds, detail FROM source_health"
+            " WHERE section = ? AND source = ? ORDER BY issue DESC LIMIT ?",
+            (section, source, count),
+        ).fetchall()
+        return [
+            SourceHealth(section, source, outcome, items, size, seconds, detail, issue)
+            for issue, outcome, items, size, seconds, detail in rows
+        ]
 
     def record_published(
         self,

@@ -47,6 +47,7 @@ from newsletter import (
     Item,
     ProviderOptions,
     SectionProvider,
+    Source,
     SourceError,
     clean_url,
     html_to_markdown,
@@ -82,6 +83,16 @@ class InboxProvider(SectionProvider[InboxOptions]):
     name = "inbox"
     description = "Community submissions from Markdown files and e-mails, offered per section."
     repeats = "once"
+
+    def sources(self, options: InboxOptions) -> list[Source]:
+        # No items is the usual week of an inbox: its sources' results are not reported,
+        # so only a failing one shows in the source-health history.
+        found = []
+        if options.submissions is not None:
+            found.append(Source(options.submissions, kind="folder"))
+        if options.mailbox is not None:
+            found.append(Source(options.mailbox, kind="mailbox"))
+        return found
 
     async def gather(self, options: InboxOptions, ctx: GatherContext) -> list[Item]:
         items: list[Item] = []

@@ -297,8 +297,7 @@ def test_an_index_that_is_not_pipermail_and_a_file_that_is_not_mbox_are_problems
     assert sorted(section["problems"]) == [
         f"dev ({mod_mbox}): not a pipermail index but an Apache mod_mbox archive: use "
         'kind = "mbox" with url = its monthly file (201106.mbox)',
-        'html (archive.mbox): no messages in it: not an mbox archive (no "From " envelope '
-        "lines)",
+        'html (archive.mbox): no messages in it: not an mbox archive (no "From " envelope lines)',
         f"web ({page}): not a pipermail index: it links no monthly archive "
         "(2011-June.txt.gz); is it the list's …/pipermail/<list>/ page?",
     ]

@@ -203,16 +203,31 @@ def draft(
     )
 
 
-@app.command(epilog=_examples("newsletter check", "newsletter -C ~/weekly check"))
+@app.command(
+    epilog=_examples(
+        "newsletter check", "newsletter -C ~/weekly check", "newsletter check --history"
+    )
+)
+@click.option(
+    "--history", is_flag=True,
+    help="Instead of probing, list the sources that failed or came back empty in each "
+    "of the last drafts (--weeks).",
+)  # fmt: skip
+@click.option(
+    "--weeks", type=click.IntRange(min=1), default=3, show_default=True, metavar="N",
+    help="With --history: how many drafts in a row.",
+)  # fmt: skip
 @click.pass_context
-def check(ctx: click.Context) -> None:
-    """Validate newsletter.toml and probe every source: status, time, size, last modified.
+def check(ctx: click.Context, history: bool, weeks: int) -> None:
+    """Validate newsletter.toml and probe every source of every section: status, time,
+    size, last modified.
 
-    Exits 3 if the config is invalid, 4 if a source did not answer.
+    Exits 3 if the config is invalid, 4 if a source did not answer (with --history: if
+    a source failed or came back empty in each of the last N drafts).
     """
     from .commands.check import run
 
-    _run(ctx, run)
+    _run(ctx, run, history=history, weeks=weeks)
 
 
 @app.command(epilog=_examples("newsletter providers"))

@@ -26,17 +26,18 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..config import Config, SectionConfig
 from ..featured import judge, scope_keys
 from ..model import Draft, Item, Repeats, Section, Window
-from ..providers import GatherContext
+from ..providers import GatherContext, SectionProvider, Source, as_source
 from ..registry import ProviderRegistry
-from ..state import STATE_DIR, History, StateStore
+from ..state import STATE_DIR, History, SourceHealth, StateStore
 from ..window import issue_name
 from .cache import CACHE_DIR
 from .fetch import Fetcher, FetchListener, Limits
+from .health import HealthLog, assess
 
 
 class Reporter(Protocol):
@@ -64,6 +65,8 @@ class GatherResult:
     draft: Draft
     seconds: float
     figures: dict[str, float] = field(default_factory=dict)
+    health: list[SourceHealth] = field(default_factory=list)
+    """How each source fared (also recorded in state.db)."""
 
     @property
     def problems(self) -> list[tuple[str, str]]:
@@ -102,23 +105,28 @@ async def gather(
     reporter = reporter or SilentReporter()
     issue = issue_name(window)
     started = time.perf_counter()
-    fetcher = fetcher or fetcher_for(config, reporter.source_done)
+    fetcher = fetcher or fetcher_for(config)
+    # Every fetch is heard for the sources' health, then shown by the reporter.
+    log = HealthLog(forward=fetcher.listener or reporter.source_done)
+    fetcher.listener = log
     board = FigureBoard([section.id for section in config.sections])
     async with fetcher:
         gathered = await asyncio.gather(
             *(
                 _gather_section(section, config, window, fetcher, state, registry, reporter,
-                                board)
+                                board, log)
                 for section in config.sections
             )
         )  # fmt: skip
-    sections = [section for section, _ in gathered]
+    sections = [section for section, _, _ in gathered]
     route(sections)
-    figures = {name: value for _, found in gathered for name, value in found.items()}
+    figures = {name: value for _, found, _ in gathered for name, value in found.items()}
     if figures:
         state.record_figures(issue, figures)
+    health = [row for _, _, rows in gathered for row in rows]
+    state.record_health(issue, [section.id for section in config.sections], health)
     draft = Draft(issue=issue, title=config.newsletter.title, window=window, sections=sections)
-    return GatherResult(draft, time.perf_counter() - started, figures)
+    return GatherResult(draft, time.perf_counter() - started, figures, health)
 
 
 async def _gather_section(
@@ -130,16 +138,24 @@ async def _gather_section(
     registry: ProviderRegistry,
     reporter: Reporter,
     board: FigureBoard,
-) -> tuple[Section, dict[str, float]]:
-    """One section, and the figures its provider recorded."""
+    log: HealthLog,
+) -> tuple[Section, dict[str, float], list[SourceHealth]]:
+    """One section, the figures its provider recorded, and how its sources fared."""
     started = time.perf_counter()
     history = state.history(issue_name(window))
     problems: list[str] = []
+    said: list[tuple[str, str]] = []
     figures: dict[str, float] = {}
 
     def record(name: str, value: float) -> None:
         figures[name] = value
         board.values[name] = value
+
+    results: dict[str, int] = {}
+
+    def problem(source: str, message: str) -> None:
+        problems.append(f"{source}: {message}")
+        said.append((source, message))
 
     ctx = GatherContext(
         section_id=config.id,
@@ -148,10 +164,11 @@ async def _gather_section(
         history=history,
         sources=fetcher,
         state_folder=workspace_config.workspace / STATE_DIR / "sections" / config.id,
-        on_problem=lambda source, message: problems.append(f"{source}: {message}"),
+        on_problem=problem,
         on_figure=record,
         provider=config.provider,
         read_figure=lambda name: board.read(config.id, name),
+        on_result=lambda source, items: results.__setitem__(source, results.get(source, 0) + items),
     )
     provider_class = registry.get(config.provider)
     items: list[Item] = []
@@ -177,7 +194,21 @@ async def _gather_section(
         items=_without_repeats(items, history, policy, window, config.preselect),
     )
     reporter.section_done(section, time.perf_counter() - started)
-    return section, figures
+    sources = _sources(provider_class, config)
+    health = assess(config.id, sources, log.fetches[config.id], said, results, config.provider)
+    return section, figures, health
+
+
+def _sources(
+    provider_class: type[SectionProvider[Any]] | None, config: SectionConfig
+) -> list[Source]:
+    """The section's sources, as its provider lists them (none if that fails)."""
+    if provider_class is None:
+        return []
+    try:
+        return [as_source(source) for source in provider_class().sources(config.options)]
+    except Exception:  # a plugin's bug in sources() must not cost the draft
+        return []
 
 
 class FigureBoard:

@@ -106,12 +106,15 @@ class BlogsProvider(SectionProvider[BlogsOptions]):
             )
         except UnsafeXML as error:
             ctx.problem(feed.url, str(error))
+            ctx.source_result(feed.url, 0)
             return []
         except Exception as error:  # RecursionError included: this feed only
             ctx.problem(feed.url, f"could not parse the feed: {type(error).__name__}: {error}")
+            ctx.source_result(feed.url, 0)
             return []
         if problem:
             ctx.problem(feed.url, problem)
+        ctx.source_result(feed.url, len(items))
         return items
 
     def _items(

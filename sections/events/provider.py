@@ -84,6 +84,10 @@ class EventsProvider(SectionProvider[EventsOptions]):
         year = (ctx.window.end - timedelta(microseconds=1)).astimezone(home).year
         return [to_item(o, home, options, year) for o in listed]
 
+    def sources(self, options: EventsOptions) -> list[str]:
+        files = [options.events_file] if options.events_file else []
+        return [calendar.url for calendar in options.calendar_list()] + files
+
     async def _calendar(
         self, calendar: Calendar, span: Span, home: ZoneInfo, options: EventsOptions,
         ctx: GatherContext,
@@ -98,6 +102,7 @@ class EventsProvider(SectionProvider[EventsOptions]):
         )
         for problem in result.problems:
             ctx.problem(calendar.url, problem)
+        ctx.source_result(calendar.url, len(result.occurrences))
         return result.occurrences
 
     async def _events_file(
@@ -111,6 +116,7 @@ class EventsProvider(SectionProvider[EventsOptions]):
         result = read_events_file(fetched.content, path, span, home)
         for problem in result.problems:
             ctx.problem(path, problem)
+        ctx.source_result(path, len(result.occurrences))
         return result.occurrences
 
 

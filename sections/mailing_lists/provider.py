@@ -33,6 +33,7 @@ from newsletter import (
     Item,
     ProviderOptions,
     SectionProvider,
+    Source,
     SourceError,
     Window,
     html_to_markdown,
@@ -130,6 +131,11 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         # Best first, so the preselected threads open the section in that order.
         return sorted(items, key=lambda item: (-item.score, item.published or _EPOCH))
 
+    def sources(self, options: MailingListsOptions) -> list[Source]:
+        # pipermail's index, Hyperkitty's list page, the public-inbox: what the archive
+        # files are found under; an mbox is read whole.
+        return [Source(m.url, label=m.name) for m in options.lists]
+
     async def _gather_list(
         self, mailing_list: MailingList, options: MailingListsOptions, ctx: GatherContext
     ) -> list[Item]:
@@ -169,6 +175,7 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         wanted = {t.root.message_id for t in active}
         bodies = await asyncio.to_thread(_read_bodies, contents, wanted, limit)
         pages = await _thread_pages(mailing_list, active, sources, archive, ctx)
+        ctx.source_result(mailing_list.url, len(active))
         return [
             _item(t, mailing_list, pages.get(t.root.message_id, ""), bodies, options,
                   ctx.window, ctx.featured([thread_key(mailing_list.name, t)]))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -30,6 +31,7 @@ from newsletter import (
     Item,
     ProviderOptions,
     SectionProvider,
+    Source,
     SourceError,
     Window,
     issue_name,
@@ -164,6 +166,39 @@ class StatsProvider(SectionProvider[StatsOptions]):
     description = "Community numbers: git, code review, issues and list traffic, week over week."
     repeats = "always"
 
+    def sources(self, options: StatsOptions) -> list[Source]:
+        found = [
+            Source(repo.url or repo.path or "", kind="repository", label=repo.name)
+            for repo in options.repos
+        ]
+        for github in options.github:
+            found.append(
+                Source(
+                    f"{github.base_url.rstrip('/')}/repos/{github.repo}",
+                    label=f"github:{github.repo}",
+                    headers=trackers.github_headers(os.environ.get(github.token_env, "")),
+                )
+            )
+        for gitlab in options.gitlab:
+            token = os.environ.get(gitlab.token_env, "") if gitlab.token_env else ""
+            project = quote(gitlab.project, safe="")
+            found.append(
+                Source(
+                    f"{gitlab.base_url.rstrip('/')}/api/v4/projects/{project}",
+                    label=f"gitlab:{gitlab.project}",
+                    headers={"PRIVATE-TOKEN": token} if token else {},
+                )
+            )
+        for gerrit in options.gerrit:
+            query = urlencode({"q": f"project:{gerrit.project}", "n": 1})
+            found.append(
+                Source(
+                    f"{gerrit.base_url.rstrip('/')}/changes/?{query}",
+                    label=f"gerrit:{gerrit.project}",
+                )
+            )
+        return found
+
     async def gather(self, options: StatsOptions, ctx: GatherContext) -> list[Item]:
         week = (int(ctx.window.start.timestamp()), int(ctx.window.end.timestamp()))
         span_start = int((ctx.window.end - timedelta(days=options.span_days)).timestamp())
@@ -240,6 +275,7 @@ async def _read_repo(
     except ValueError as error:
         ctx.problem(source, f"could not read git's output: {error}")
         return None
+    ctx.source_result(source, 1)
     return commits, first
 
 
@@ -347,6 +383,7 @@ async def _tracker(
     except SourceError as error:
         ctx.problem(source, error.reason)
         return []
+    ctx.source_result(source, 1)
     kind, title, prefix, url = project
     return [_tracker_project(kind, title, prefix, url, labels, events, week, since,
                              HEADLINES[kind])]  # fmt: skip

@@ -136,13 +136,18 @@ class Paging:
 # ---------------------------------------------------------------- GitHub
 
 
+def github_headers(token: str) -> dict[str, str]:
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 async def github(
     ctx: GatherContext, base: str, repo: str, token: str, since: int, paging: Paging
 ) -> Events:
     """Pull requests opened/merged, reviews, issues opened/closed since ``since``."""
-    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    headers = github_headers(token)
     root = f"{base.rstrip('/')}/repos/{repo}"
     events = Events()
     query = urlencode({"state": "all", "sort": "updated", "direction": "desc", "per_page": 100})
