@@ -59,6 +59,14 @@ def main() -> None:
         import feedparser_rs
 
         candidates.append(("feedparser-rs", feedparser_rs.parse, "yes", "no"))
+        candidates.append(
+            (
+                "  read_feed: feedparser-rs, its checks, every entry read",
+                lambda data: read_feed(data, URL),
+                "yes",
+                "yes",
+            )
+        )
     if importlib.util.find_spec("fastfeedparser"):
         import fastfeedparser
 

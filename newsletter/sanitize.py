@@ -68,7 +68,12 @@ def _resolver(base_url: str) -> Callable[[str, str, str], str | None]:
 
 def plain_text(value: str) -> str:
     """Text of a field that must hold no markup (a title, an author)."""
-    text = html.unescape(nh3.clean(value[:MAX_FIELD], tags=set())).translate(_C1_AS_CP1252)
+    text = value[:MAX_FIELD]
+    if "<" in text or "&" in text:
+        text = html.unescape(nh3.clean(text, tags=set()))
+    else:  # nh3 and unescaping would give it back as is, but for HTML's CR → LF
+        text = text.replace("\r", "\n")
+    text = text.translate(_C1_AS_CP1252)
     return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 

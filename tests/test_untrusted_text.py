@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from newsletter.draft.file import parse_text, validate_node
@@ -100,3 +102,22 @@ def test_text_that_looks_like_mjml_or_jinja_renders_literally(fmt: Any) -> None:
         assert '<mj-include path="/etc/passwd"/>' in out
     else:
         assert "<mj-include" not in out and "&lt;mj-include" in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_plain_text_without_markup_skips_the_sanitizer_and_gives_the_same_text(
+    text: str,
+) -> None:
+    import nh3
+
+    from newsletter.sanitize import _CONTROL, _SPACE, plain_text
+
+    text = text.replace("<", "").replace("&", "")
+    through_nh3 = html.unescape(nh3.clean(text, tags=set())).translate(_C1)
+    assert plain_text(text) == _SPACE.sub(" ", _CONTROL.sub("", through_nh3)).strip()
+    # C1 "smart quotes" of a Latin-1 feed are windows-1252 text.
+    assert plain_text("don\x92t \x93x\x94") == "don\u2019t \u201cx\u201d"
+
+
+_C1 = {code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)}

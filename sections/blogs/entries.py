@@ -253,7 +253,7 @@ def entries(
         found.append(
             Entry(
                 title=text_field(entry, "title"),
-                link=clean_url(join(site, str(entry.get("link") or "")[:MAX_FIELD])),
+                link=_post_link(site, str(entry.get("link") or "")[:MAX_FIELD]),
                 published=moment,
                 author=author_name(entry) or feed_author,
                 summary_html=body,
@@ -273,6 +273,17 @@ def join(base: str, link: str) -> str:
         return ""
     try:
         return urljoin(base, link)
+    except ValueError:  # "http://[broken" and other URLs urllib refuses
+        return ""
+
+
+def _post_link(site: str, link: str) -> str:
+    """A post's link, absolute and without tracking parameters; ``""`` if malformed."""
+    link = link.strip()
+    try:
+        # Most links are absolute already: urljoin would return them unchanged.
+        absolute = link if link.startswith(("https://", "http://")) else join(site, link)
+        return clean_url(absolute) if absolute else ""
     except ValueError:  # "http://[broken" and other URLs urllib refuses
         return ""
 
