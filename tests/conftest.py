@@ -27,7 +27,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the user's environment or leaves colours in captured output."""
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for name in ("VISUAL", "EDITOR", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+    proxies = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
+    for name in ("VISUAL", "EDITOR", "XDG_CACHE_HOME", *proxies):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -39,7 +39,7 @@ class ProviderTemplates(jinja2.BaseLoader):
     """Each provider's partials, under the names the issue templates include."""
 
     def __init__(self, folders: Mapping[str, Path]) -> None:
-        self.folders = dict(folders)
+        self.folders = folders  # may load providers lazily: looked up, never listed
 
     def locate(self, template: str) -> Path | None:
         """The file that would answer ``template``, if a provider's name is in it."""

@@ -1,24 +1,34 @@
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
-from ...registry import ProviderRegistry
+from ...registry import listing
 from ..exits import ExitStatus
 
 if TYPE_CHECKING:
     from ..environment import Environment
 
 
-def run(env: Environment, registry: ProviderRegistry | None = None) -> ExitStatus:
-    registry = registry or ProviderRegistry.from_entry_points()
-    out = env.out
+def cache_file() -> Path:
+    """Where the listing is cached: the user's cache folder, one file per environment."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    environment = hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
+    return Path(root) / "newsletter" / f"providers-{environment}.json"
+
+
+def run(env: Environment) -> ExitStatus:
+    listed, broken = listing(cache_file())
     table = Table("provider", "description", "from", title="Installed section providers")
-    for provider in registry:
-        table.add_row(provider.name, provider.description, registry.origin(provider.name))
-    out.print(table)
-    for broken in registry.broken.values():
-        env.final.print(f"[yellow]Warning:[/] {escape(broken.describe())}")
+    for provider in listed:
+        table.add_row(escape(provider.name), escape(provider.description), escape(provider.origin))
+    env.out.print(table)
+    for plugin in broken:
+        env.final.print(f"[yellow]Warning:[/] {escape(plugin.describe())}")
     return ExitStatus.OK
