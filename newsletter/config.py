@@ -68,8 +68,10 @@ class HttpSettings(_Strict):
     deadline: float = Field(60.0, gt=0, description="seconds for one whole source")
     max_mb: float = Field(20.0, gt=0, description="largest source body, decoded")
     max_redirects: int = Field(5, ge=0)
-    connections: int = Field(20, ge=1)
-    connections_per_host: int = Field(6, ge=1)
+    # One connection to each of 100 hosts is polite (browsers keep hundreds open, aiohttp
+    # allows 100); the politeness that matters is per host.
+    connections: int = Field(100, ge=1, description="requests in flight in all")
+    connections_per_host: int = Field(6, ge=1, description="requests in flight per host")
     retries: int = Field(2, ge=0, description="retries of a 429/502/503/504 answer")
     retry_wait: float = Field(30.0, ge=0, description="most seconds waited for retries")
     cache: bool = Field(True, description="revalidate with ETag/Last-Modified")

@@ -14,6 +14,7 @@ import pytest
 
 from newsletter.errors import SourceError
 from newsletter.gather.fetch import Fetched, Fetcher, Limits
+from tests.h2server import H2Server
 from tests.hostile import PUBLIC, Reroute
 from tests.servers import FeedServer, Route
 
@@ -201,3 +202,24 @@ def test_requests_to_one_host_are_limited(server: FeedServer, tmp_path: Path) ->
 
     asyncio.run(go())
     assert state["most"] == 2
+
+
+def test_an_http2_host_gets_its_requests_at_once_over_one_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = H2Server(tmp_path, delay=0.3).start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))  # trust its throwaway CA
+
+    async def go() -> list[Fetched]:
+        async with Fetcher(tmp_path, Limits(connections_per_host=2)) as fetcher:
+            return await asyncio.gather(*(fetcher.fetch(server.url(f"/{n}")) for n in range(12)))
+
+    try:
+        fetched = asyncio.run(go())
+    finally:
+        server.stop()
+    assert [f.content for f in fetched] == [b"<rss/>"] * 12
+    assert set(server.protocols) == {"2"} and len(server.clients) == 1
+    # Two at first (it might have been HTTP/1.1); once it answered over HTTP/2, the ten
+    # others at once, as streams of the same connection.
+    assert server.most_busy == 10

@@ -17,7 +17,10 @@ around with its own client):
   seconds nor the deadline — a server asking for longer is a problem, not a hang.
 * **Revalidation.** With a cache directory, the ``ETag``/``Last-Modified`` of the last
   answer are sent back and a 304 returns the stored body (``Fetched.from_cache``).
-* **Per-host concurrency** is at most ``connections_per_host`` requests at a time.
+* **Per-host concurrency** is at most ``connections_per_host`` requests at a time over
+  HTTP/1.1. A host that answers over HTTP/2 (negotiated by TLS ALPN) carries them all
+  as streams of one connection, so once it has, its limit is the global one: a planet
+  of 100 feeds on one platform costs two round trips, not seventeen.
 * **Local paths** are relative to the workspace and must stay inside it (``..``,
   absolute paths and symlinks out are refused) unless ``paths_outside_workspace``;
   only regular files are read, never devices or pipes.
@@ -36,6 +39,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
+from urllib.request import getproxies
 
 import httpx
 
@@ -56,7 +60,7 @@ class Limits:
     deadline: float = 60.0
     max_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
-    connections: int = 20
+    connections: int = 100
     connections_per_host: int = 6
     retries: int = 2
     retry_wait: float = 30.0
@@ -97,6 +101,7 @@ class Fetcher:
         self._client = client
         self._own_client = client is None
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._multiplexed: set[str] = set()
         self._private: dict[str, bool] = {}
         # Requests wait here, not in httpcore's pool, whose queue handling costs time
         # proportional to the waiting requests on every hand-off (bench/bench_gather.py).
@@ -105,13 +110,17 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         if self._client is None:
             limits = self.limits
+            pool = httpx.Limits(max_connections=limits.connections)
             self._client = httpx.AsyncClient(
                 headers={"User-Agent": USER_AGENT},
                 timeout=httpx.Timeout(
                     limits.read_timeout, connect=limits.connect_timeout, pool=limits.deadline
                 ),
-                limits=httpx.Limits(max_connections=limits.connections),
+                limits=pool,
                 follow_redirects=False,
+                http2=True,
+                # A proxy from the environment needs httpx's own transport to be used.
+                transport=None if getproxies() else _HostPools(limits.connections_per_host),
             )
         return self
 
@@ -182,10 +191,11 @@ class Fetcher:
         url = source
         for _ in range(self.limits.max_redirects + 1):
             async with (
-                self._slots,
-                self._host_slot(url),
+                self._host_slot(url),  # first: a request waiting for its host holds
+                self._slots,  # no global slot that another host's request could use
                 self._client.stream(method, url) as response,
             ):
+                self._note_protocol(url, response)
                 if not response.is_redirect:
                     return response.status_code, response.reason_phrase or ""
                 location = response.headers.get("location", "")
@@ -241,21 +251,35 @@ class Fetcher:
             self._hosts[host] = asyncio.Semaphore(self.limits.connections_per_host)
         return self._hosts[host]
 
+    def _note_protocol(self, url: str, response: httpx.Response) -> None:
+        """Lift an HTTP/2 host's limit to the global one (its requests share one
+        connection); the requests waiting for it go at once."""
+        host = urlsplit(url).netloc.lower()
+        if response.http_version != "HTTP/2" or host in self._multiplexed:
+            return
+        self._multiplexed.add(host)
+        slot = self._host_slot(url)
+        for _ in range(max(self.limits.connections - self.limits.connections_per_host, 0)):
+            slot.release()
+
     async def _follow(
         self, source: str, started: float, headers: Mapping[str, str], method: Method
     ) -> Fetched:
         assert self._client is not None, "use Fetcher as an async context manager"
+        # The cache's file work runs in a thread: the event loop keeps every other
+        # source's download going meanwhile.
         cache = self.cache if method == "GET" else None
-        cached = cache.lookup(source, headers) if cache else None
+        cached = await asyncio.to_thread(cache.lookup, source, headers) if cache else None
         url, hops, attempt, waited = source, 0, 0, 0.0
         while True:
             wait = 0.0
             request_headers = {**(cached.conditional_headers() if cached else {}), **headers}
             async with (
-                self._slots,
-                self._host_slot(url),
+                self._host_slot(url),  # first: a request waiting for its host holds
+                self._slots,  # no global slot that another host's request could use
                 self._client.stream(method, url, headers=request_headers) as response,
             ):
+                self._note_protocol(url, response)
                 if response.status_code == 304 and cached is not None:
                     return self._from_cache(source, cached, started)
                 if response.is_redirect:
@@ -273,8 +297,10 @@ class Fetcher:
                 else:
                     content = await self._read_capped(source, response)
                     if cache is not None:
-                        cache.store(source, headers, str(response.url), response.headers,
-                                         content)  # fmt: skip
+                        await asyncio.to_thread(
+                            cache.store, source, headers, str(response.url),
+                            response.headers, content,
+                        )  # fmt: skip
                     return Fetched(
                         source,
                         str(response.url),
@@ -359,6 +385,33 @@ class Fetcher:
                 raise SourceError(source, f"larger than the {_mib(cap)} cap")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+class _HostPools(httpx.AsyncBaseTransport):
+    """A connection pool per host, sharing one TLS context.
+
+    One pool for every host costs time in proportion to its open connections on each
+    request (httpcore checks each one): a hundred hosts made that the biggest CPU cost
+    of a 100-feed gather. Each host's pool holds at most ``per_host`` connections, or
+    one HTTP/2 connection carrying them all."""
+
+    def __init__(self, per_host: int) -> None:
+        self._limits = httpx.Limits(max_connections=per_host)
+        self._tls = httpx.create_ssl_context()  # ~20 ms each: made once, not per host
+        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        key = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = httpx.AsyncHTTPTransport(verify=self._tls, http2=True, limits=self._limits)
+            self._pools[key] = pool
+        return await pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for pool in self._pools.values():
+            await pool.aclose()
 
 
 async def _resolves_private(host: str) -> bool:
