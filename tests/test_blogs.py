@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -323,3 +324,30 @@ def test_author_addresses_are_never_published(server: FeedServer, make_workspace
         "author": "Jim Poe",
         "address only": "",
     }
+
+
+def test_an_unchanged_feed_is_not_parsed_again(server: FeedServer, make_workspace: Any) -> None:
+    posts = [Post("Original", "https://a.example/1", DAY, summary="<p>one two three</p>")]
+    url = server.add("/f.rss", Route(rss(posts), etag='"v1"'))
+    ws = _blogs(make_workspace, [url, server.add("/gone.rss", Route(b"", status=404))])
+    items, problems = _gather(ws)
+    assert [i.title for i in items] == ["Original"] and len(problems) == 1
+    # What the feed gave is remembered; to see that a 304 reuses it, change the memory.
+    memo = ws / ".newsletter" / "sections" / "blogs" / "feeds.json"
+    kept = json.loads(memo.read_text())
+    assert list(kept) == [url]  # a failed fetch gave nothing to remember
+    kept[url]["items"][0]["title"] = "Remembered"
+    memo.write_text(json.dumps(kept))
+
+    items, _ = _gather(ws)  # 304: the same body
+    assert [(i.title, i.score) for i in items] == [("Remembered", DAY.timestamp())]
+
+    summary_words = ws / "newsletter.toml"  # other options: parsed again
+    summary_words.write_text(summary_words.read_text() + "summary_words = 2\n")
+    items, _ = _gather(ws)
+    assert [(i.title, i.summary) for i in items] == [("Original", "one two …")]
+
+    posts[0].title = "Edited"  # a new body: parsed again
+    server.add("/f.rss", Route(rss(posts), etag='"v2"'))
+    items, _ = _gather(ws)
+    assert [i.title for i in items] == ["Edited"]

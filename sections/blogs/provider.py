@@ -28,6 +28,7 @@ from newsletter import (
 
 from .entries import Entry, read_feed
 from .entries import Feed as ParsedFeed
+from .memo import MEMO_FILE, FeedMemo, fingerprint
 
 if TYPE_CHECKING:
     from newsletter import Fetched
@@ -72,7 +73,11 @@ class BlogsProvider(SectionProvider[BlogsOptions]):
         import asyncio  # here, not at the top: `newsletter providers` never needs it
 
         feeds = options.feed_list()
-        results = await asyncio.gather(*(self._read_feed(feed, options, ctx) for feed in feeds))
+        memo = await asyncio.to_thread(FeedMemo.load, ctx.state_folder() / MEMO_FILE)
+        results = await asyncio.gather(
+            *(self._read_feed(feed, options, ctx, memo) for feed in feeds)
+        )
+        await asyncio.to_thread(memo.save)
         seen: dict[str, Item] = {}
         for items in results:
             for item in items:
@@ -90,7 +95,9 @@ class BlogsProvider(SectionProvider[BlogsOptions]):
     def sources(self, options: BlogsOptions) -> list[str]:
         return [feed.url for feed in options.feed_list()]
 
-    async def _read_feed(self, feed: Feed, options: BlogsOptions, ctx: GatherContext) -> list[Item]:
+    async def _read_feed(
+        self, feed: Feed, options: BlogsOptions, ctx: GatherContext, memo: FeedMemo
+    ) -> list[Item]:
         import asyncio
 
         try:
@@ -98,24 +105,29 @@ class BlogsProvider(SectionProvider[BlogsOptions]):
         except SourceError as error:
             ctx.problem(feed.url, error.reason)
             return []
-        # Parsing and converting summaries is CPU work: off the event loop, so the other
-        # feeds' downloads keep going meanwhile.
-        try:
-            items, problem = await asyncio.to_thread(
-                self._items, fetched, feed, options, ctx.window
-            )
-        except UnsafeXML as error:
-            ctx.problem(feed.url, str(error))
-            ctx.source_result(feed.url, 0)
-            return []
-        except Exception as error:  # RecursionError included: this feed only
-            ctx.problem(feed.url, f"could not parse the feed: {type(error).__name__}: {error}")
-            ctx.source_result(feed.url, 0)
-            return []
+        key = fingerprint(fetched, feed, options, ctx.window)
+        remembered = memo.recall(feed.url, key)
+        if remembered is None:
+            # Parsing and converting summaries is CPU work: off the event loop, so the
+            # other feeds' downloads keep going meanwhile.
+            remembered = await asyncio.to_thread(self._read, fetched, feed, options, ctx.window)
+            memo.keep(feed.url, key, *remembered)
+        items, problem = remembered
         if problem:
             ctx.problem(feed.url, problem)
         ctx.source_result(feed.url, len(items))
         return items
+
+    def _read(
+        self, fetched: Fetched, feed: Feed, options: BlogsOptions, window: Window
+    ) -> tuple[list[Item], str]:
+        """The feed's posts in the window, or a problem (never an exception)."""
+        try:
+            return self._items(fetched, feed, options, window)
+        except UnsafeXML as error:
+            return [], str(error)
+        except Exception as error:  # RecursionError included: this feed only
+            return [], f"could not parse the feed: {type(error).__name__}: {error}"
 
     def _items(
         self, fetched: Fetched, feed: Feed, options: BlogsOptions, window: Window
