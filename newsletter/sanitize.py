@@ -11,8 +11,6 @@ import functools
 import html
 import re
 from collections.abc import Callable
-from html.parser import HTMLParser
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -26,7 +24,6 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 MAX_FIELD = 200_000
 """Characters of one field kept before any parsing or regex."""
 
-_VOID = frozenset({"br"})
 # C0/C1 control characters other than tab and newline: never meaningful in a feed's text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # ...except that C1 "controls" in real feeds are windows-1252 text read as Latin-1: the
@@ -44,26 +41,37 @@ def clean_html(fragment: str, base_url: str = "") -> str:
 
     With ``base_url``, relative links are made absolute against it; one that still has
     no allowed scheme afterwards (e.g. a ``file:`` base) loses its href."""
-    return nh3.clean(
-        fragment[:MAX_FIELD],
+    cleaned = _cleaner().clean(fragment[:MAX_FIELD])
+    if not base_url:
+        return cleaned
+    return _A_TAG.sub(lambda tag: _HREF.sub(lambda m: _resolved(m, base_url), tag[0]), cleaned)
+
+
+@functools.cache
+def _cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
-        attribute_filter=_resolver(base_url) if base_url else None,
     )
 
 
-def _resolver(base_url: str) -> Callable[[str, str, str], str | None]:
-    # nh3 calls this after its scheme check, so the joined URL is checked here again.
-    def resolve(tag: str, attribute: str, value: str) -> str | None:
-        if attribute != "href":
-            return value
-        absolute = urljoin(base_url, value.strip())
-        return absolute if urlsplit(absolute).scheme in URL_SCHEMES else None
+# An href as nh3 writes it: double-quoted, with &amp; &quot; &nbsp; for & " and U+00A0.
+# Links are resolved after sanitizing, not in a callback of nh3's, so a long post pays
+# only for the links of the summary it is cut to.
+_HREF = re.compile(r' href="([^"]*)"')
+_A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
 
-    return resolve
+
+def _resolved(match: re.Match[str], base_url: str) -> str:
+    """The href joined to ``base_url``, gone if the result has no allowed scheme."""
+    absolute = urljoin(base_url, html.unescape(match.group(1)).strip())
+    if urlsplit(absolute).scheme not in URL_SCHEMES:
+        return ""
+    escaped = absolute.replace("&", "&amp;").replace('"', "&quot;").replace("\xa0", "&nbsp;")
+    return f' href="{escaped}"'
 
 
 def plain_text(value: str) -> str:
@@ -77,93 +85,99 @@ def plain_text(value: str) -> str:
     return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
-class _Truncator(HTMLParser):
-    """Re-emits sanitized HTML up to ``limit`` words, closing whatever is still open."""
+# nh3 writes well-formed HTML: tags (attribute values quoted with "), the entity refs
+# &amp; &lt; &gt; &nbsp;, and text holding neither "<" nor "&".
+_TOKEN = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^>"]|"[^"]*")*>|&#?\w+;')
+_WORD_SPLIT = re.compile(r"(\s+)")
+_VERBATIM = frozenset({"code", "pre"})  # text inside is not escaped in Markdown
+# While converting, a "<" of the text outside code is marked with two noncharacters
+# (never in exchanged text); one already in the text is written with two others.
+_MARK, _LT, _KEPT_MARK = "\ufdd0", "\ufdd0\ufdd2", "\ufdd0\ufdd1"
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(convert_charrefs=False)
-        self.limit = limit
-        self.words = 0
-        self.out: list[str] = []
-        self.open: list[str] = []
-        self.cut = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.cut:
-            return
-        rendered = "".join(
-            f' {name}="{html.escape(value or "", quote=True)}"' for name, value in attrs
-        )
-        self.out.append(f"<{tag}{rendered}>")
-        if tag not in _VOID:
-            self.open.append(tag)
+def truncate_html(fragment: str, words: int | None, base_url: str = "") -> str:
+    """Sanitized HTML (nh3's) cut after ``words`` words, closing what is open, with
+    each ``&lt;`` outside code marked :data:`_LT` for :func:`html_to_markdown` and
+    links resolved against ``base_url`` (see :func:`clean_html`).
 
-    def handle_endtag(self, tag: str) -> None:
-        if self.cut or tag not in self.open:
-            return
-        while self.open:
-            closing = self.open.pop()
-            self.out.append(f"</{closing}>")
-            if closing == tag:
+    A word is a run of non-space characters in one piece of text, an entity counting as
+    one; the rest of the document is not even read once the limit is reached."""
+    out: list[str] = []
+    opened: list[str] = []
+    count = verbatim = position = 0
+    for match in _TOKEN.finditer(fragment):
+        text = fragment[position : match.start()]
+        position = match.end()
+        if text and (count := _count_words(text, out, count, words)) < 0:
+            break
+        token = match.group()
+        name = match.group(2)
+        if name is None:  # an entity
+            if words is not None and count >= words:
+                out.append(" …")
                 break
-
-    def handle_data(self, data: str) -> None:
-        self._text(data)
-
-    def handle_entityref(self, name: str) -> None:
-        self._text(f"&{name};", raw=True)
-
-    def handle_charref(self, name: str) -> None:
-        self._text(f"&#{name};", raw=True)
-
-    def _text(self, data: str, raw: bool = False) -> None:
-        if self.cut:
-            return
-        tokens = re.split(r"(\s+)", data)
-        for token in tokens:
-            if token and not token.isspace():
-                if self.words >= self.limit:
-                    self.cut = True
-                    self.out.append(" …")
-                    return
-                self.words += 1
-            self.out.append(token if raw else html.escape(token, quote=False))
-
-    def result(self) -> str:
-        return "".join(self.out) + "".join(f"</{tag}>" for tag in reversed(self.open))
+            count += 1
+            out.append(_LT if token == "&lt;" and not verbatim else token)
+        elif not match.group(1):  # a start tag
+            if base_url and name == "a":
+                token = _HREF.sub(lambda m: _resolved(m, base_url), token)
+            out.append(token)
+            if name != "br":
+                opened.append(name)
+                verbatim += name in _VERBATIM
+        elif name in opened:
+            while opened:
+                closing = opened.pop()
+                verbatim -= closing in _VERBATIM
+                out.append(f"</{closing}>")
+                if closing == name:
+                    break
+    else:
+        text = fragment[position:]
+        if text:
+            _count_words(text, out, count, words)
+    return "".join(out) + "".join(f"</{tag}>" for tag in reversed(opened))
 
 
-def truncate_html(fragment: str, words: int) -> str:
-    parser = _Truncator(words)
-    parser.feed(fragment)
-    parser.close()
-    return parser.result()
+def _count_words(text: str, out: list[str], count: int, limit: int | None) -> int:
+    """Append ``text`` to ``out`` up to the word ``limit``; the words counted so far,
+    or -1 when the limit cut the text (" …" appended)."""
+    if limit is None:
+        out.append(text)
+        return count
+    for token in _WORD_SPLIT.split(text):
+        if token and not token.isspace():
+            if count >= limit:
+                out.append(" …")
+                return -1
+            count += 1
+        out.append(token)
+    return count
 
 
 @functools.cache
-def _converter() -> Any:
-    # markdownify pulls in BeautifulSoup and soupsieve (~60 ms): only gathering needs it,
-    # not every command that imports a provider module.
-    from markdownify import MarkdownConverter
+def _markdownify() -> Callable[..., str]:
+    # Imported on first use: only gathering converts HTML.
+    from markdownify_rs import markdownify
 
-    class Converter(MarkdownConverter):
-        def escape(self, text: str, parent_tags: set[str]) -> str:
-            # Text that looks like a tag (``&lt;mj-include …&gt;`` in the feed) must stay
-            # text for a Markdown reader too, not become raw HTML.
-            escaped = super().escape(text, parent_tags)  # type: ignore[misc]
-            return str(escaped).replace("<", "\\<")
-
-    return Converter(heading_style="ATX", bullets="-", strip=["img"], escape_misc=False)
+    return functools.partial(
+        markdownify, heading_style="ATX", bullets="-", strip=["img"], escape_misc=False
+    )
 
 
 def html_to_markdown(fragment: str, words: int | None = None, base_url: str = "") -> str:
     """Sanitize, cut to ``words`` (if given) and convert ``fragment`` to Markdown.
 
-    Relative links are resolved against ``base_url`` when one is given."""
-    cleaned = clean_html(_CONTROL.sub("", fragment.translate(_C1_AS_CP1252)), base_url)
-    if words is not None:
-        cleaned = truncate_html(cleaned, words)
-    markdown = str(_converter().convert(cleaned))
+    Relative links are resolved against ``base_url`` when one is given. A ``<`` of the
+    text (``&lt;mj-include …&gt;`` in a feed) is escaped, ``\\<``, so a Markdown
+    reader keeps it text rather than raw HTML; inside code it stays as it is.
+
+    markdownify-rs gives markdownify's output (bench/bench_parse.py compares them on
+    a corpus) 30–50× faster; the escaping of ``<`` it lacks is done around it."""
+    text = _CONTROL.sub("", fragment.translate(_C1_AS_CP1252))
+    cleaned = clean_html(text).replace(_MARK, _KEPT_MARK)
+    markdown = _markdownify()(truncate_html(cleaned, words, base_url))
+    markdown = markdown.replace(_LT, "\\<").replace(_KEPT_MARK, _MARK)
     markdown = re.sub(r"\n{3,}", "\n\n", markdown)
     return "\n".join(line.rstrip() for line in markdown.strip().splitlines())
 
