@@ -29,10 +29,10 @@ from .providers import ProviderOptions
 from .registry import ProviderRegistry
 from .theme import Theme
 from .window import WEEKDAYS
+from .workspace import CONFIG_NAME
 
 M = TypeVar("M", bound=BaseModel)
 
-CONFIG_NAME = "newsletter.toml"
 SECTION_KEYS = frozenset({"id", "title", "provider", "intro", "preselect", "repeats"})
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

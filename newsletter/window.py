@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from .model import Window
+if TYPE_CHECKING:  # the model (pydantic) only where a Window is made: picking a week
+    from .model import Window  # for `status` needs no more than the calendar
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -35,6 +37,8 @@ def parse_week(week: str) -> tuple[int, int]:
 
 def week_window(week: str, tz: ZoneInfo, closes_on: str = "sunday") -> Window:
     """The window of the issue named ``week`` (``YYYY-Www``)."""
+    from .model import Window
+
     year, number = parse_week(week)
     closing_day = date.fromisocalendar(year, number, WEEKDAYS.index(closes_on) + 1)
     end = closing_day + timedelta(days=1)
@@ -43,6 +47,8 @@ def week_window(week: str, tz: ZoneInfo, closes_on: str = "sunday") -> Window:
 
 def dates_window(since: date, until: date, tz: ZoneInfo) -> Window:
     """A window from the start of ``since`` to the end of ``until`` (both inclusive)."""
+    from .model import Window
+
     if until < since:
         raise ValueError(f"--until {until} is before --since {since}")
     return Window(start=_midnight(since, tz), end=_midnight(until + timedelta(days=1), tz))

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import CONFIG_NAME, Config, find_config, load_config
 from .registry import ProviderRegistry
+
+if TYPE_CHECKING:
+    from .config import Config
+
+CONFIG_NAME = "newsletter.toml"
+"""The file that makes a folder a workspace. Finding one loads neither the config nor
+pydantic: every command finds its workspace, few read the config."""
 
 
 def find_workspace(start: Path) -> Path:
@@ -40,5 +47,7 @@ def find_workspace(start: Path) -> Path:
 
 
 def open_config(workspace: Path, registry: ProviderRegistry | None = None) -> Config:
+    from .config import find_config, load_config
+
     registry = registry or ProviderRegistry.from_entry_points()
     return load_config(find_config(workspace), registry)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsletter.draft.file import draft_node, draft_path, dump
+from newsletter.draft.file import draft_node, dump
+from newsletter.draft.paths import draft_path
 from newsletter.model import Draft, Item, Section, Window
 
 WEEK = "2026-W47"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,28 @@ def test_the_approver_is_the_configured_editor_else_gits_user_name(
     assert "as Ann Git" in result.output
     approved = load_draft(path).approved
     assert approved is not None and approved.by == "Ann Git"
+
+
+def test_status_of_a_known_draft_needs_neither_pydantic_nor_yaml(make_workspace: Any) -> None:
+    ws = make_workspace()
+    write_sample(ws)
+
+    def status() -> list[str]:
+        code = (
+            "import sys\n"
+            "from newsletter.cli.app import main\n"
+            f"sys.argv = ['newsletter', '-C', {str(ws)!r}, 'status']\n"
+            "try:\n    main()\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'ruamel'}))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        )
+        return done.stdout.splitlines()
+
+    first = status()  # written by the tests' helper, not by newsletter: parsed once
+    assert any("Not approved" in line for line in first)
+    assert first[-1] == "['pydantic', 'ruamel']"
+    second = status()
+    assert second[:-1] == first[:-1] and second[-1] == "[]"

@@ -18,7 +18,8 @@ import pytest
 from textual.pilot import Pilot
 
 from newsletter.cli.curate import CurateApp
-from newsletter.draft.file import load_draft, snapshot_path
+from newsletter.draft.file import load_draft
+from newsletter.draft.paths import snapshot_path
 from newsletter.draft.save import load_bases, read_current
 from newsletter.model import Item
 from tests.feeds import Post, rss

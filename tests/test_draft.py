@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -232,3 +233,60 @@ def test_a_section_new_to_the_config_lands_in_config_order(tmp_path: Path) -> No
     )
     write_draft(tmp_path, later)
     assert [s.id for s in load_draft(path).sections] == ["stats", "blogs", "events", "lists"]
+
+
+def _record(tmp_path: Path) -> Path:
+    return tmp_path / ".newsletter" / "parsed" / "2026-W47.yaml.json"
+
+
+def test_redrafting_what_changed_nothing_leaves_the_file_alone(tmp_path: Path) -> None:
+    path, action = write_draft(tmp_path, _draft(_item(1), _item(2), problems=["a: HTTP 500"]))
+    assert action == "created" and _record(tmp_path).is_file()
+    _edit(path, "        include: true", "        include: false  # not this week")
+    load_draft(path, tmp_path)  # an edit by hand is parsed once, then recorded
+    before, stamp = path.read_bytes(), path.stat().st_mtime_ns
+    again = _draft(_item(1), _item(2), problems=["a: HTTP 500"])
+    assert write_draft(tmp_path, again)[1] == "unchanged"
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == (before, stamp)
+    assert not path.with_name(path.name + ".bak").exists()
+    # What the merge would change is still changed: the problems, a new post.
+    assert write_draft(tmp_path, _draft(_item(1), _item(2)))[1] == "updated"
+    assert write_draft(tmp_path, _draft(_item(3), _item(1), _item(2)))[1] == "updated"
+    draft = load_draft(path)
+    assert [i.id for i in draft.sections[0].items] == ["post-3", "post-1", "post-2"]
+    assert draft.sections[0].problems == [] and not draft.sections[0].items[1].include
+
+
+def test_the_record_is_used_only_while_the_file_is_the_same(tmp_path: Path) -> None:
+    path, _ = write_draft(tmp_path, _draft(_item(1)))
+    record = _record(tmp_path)
+    kept = json.loads(record.read_text())
+    kept["draft"]["title"] = "From the record"
+    record.write_text(json.dumps(kept))
+    assert load_draft(path, tmp_path).title == "From the record"  # unchanged file: no YAML
+    assert load_draft(path).title == "Bar Weekly"  # no workspace, no record
+    _edit(path, "title: Bar Weekly", "title: Edited by hand")
+    assert load_draft(path, tmp_path).title == "Edited by hand"  # the hash tells
+    assert json.loads(record.read_text())["draft"]["title"] == "Edited by hand"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(items, max_size=4, unique_by=lambda item: item.id), text_values, st.data())
+def test_what_is_recorded_is_what_the_file_holds(
+    first: list[Item], intro: str, data: st.DataObject
+) -> None:
+    import tempfile
+
+    from newsletter.draft.file import to_plain
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workspace = Path(tmp)
+        path, _ = write_draft(workspace, _draft(*first).model_copy(update={"intro": intro}))
+        if data.draw(st.booleans()):  # and after a merge into an edited draft
+            _edit(path, "\nintro: ", "\n# the editor's comment\nintro: ")
+            later = data.draw(st.lists(items, max_size=4, unique_by=lambda item: item.id))
+            write_draft(workspace, _draft(*later))
+        kept = json.loads((workspace / ".newsletter" / "parsed" / f"{path.name}.json").read_text())
+        node = parse_text(path.read_text(), str(path))
+        assert kept["yaml"] == json.loads(json.dumps(to_plain(node)))
+        assert kept["draft"] == validate_node(node, str(path)).model_dump(mode="json")

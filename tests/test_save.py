@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.draft.file import load_draft, snapshot_path
+from newsletter.draft.file import load_draft
 from newsletter.draft.merge import ATTEMPTS, write_draft
-from newsletter.draft.save import digest, load_bases, read_current, save_draft
+from newsletter.draft.paths import snapshot_path
+from newsletter.draft.record import digest
+from newsletter.draft.save import load_bases, read_current, save_draft
 from newsletter.errors import ConflictError
 from newsletter.model import Draft, Section
 from tests.drafts import item, sample_draft

@@ -30,8 +30,10 @@ from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, 
 from textual.widgets.option_list import Option
 
 from ..draft.combine import combine
-from ..draft.file import DRAFTS_DIR, dump, item_node, parse_text, validate_node
-from ..draft.save import backup_path, digest, read_current, save_draft
+from ..draft.file import dump, item_node, parse_text, validate_node
+from ..draft.paths import DRAFTS_DIR
+from ..draft.record import digest
+from ..draft.save import backup_path, read_current, save_draft
 from ..errors import DraftError, NewsletterError
 from ..fileio import write_atomic
 from ..model import Item

@@ -19,12 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from pathlib import Path
 
-from ..config import CONFIG_NAME
 from ..draft.file import load_draft
 from ..errors import NewsletterError
 from ..render import renderer_for
 from ..render.markdown import markdown_to_html
-from ..workspace import open_config
+from ..workspace import CONFIG_NAME, open_config
 
 VIEWS = ("email", "markdown", "text")
 

@@ -22,12 +22,10 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..errors import DraftError
 from ..model import Approval, Draft, Item, Section
-from ..state import STATE_DIR
 from ..window import describe
 from .hints import explain
+from .record import read_bytes, recall, remember
 
-DRAFTS_DIR = "drafts"
-_WEEK_NAME = re.compile(r"^\d{4}-W\d{2}$")
 ITEM_KEYS = (
     "id", "include", "title", "url", "author", "published", "updated", "source", "summary",
     "note", "details", "keys",
@@ -72,30 +70,6 @@ def _yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.preserve_quotes = True
     return yaml
-
-
-def draft_path(workspace: Path, issue: str) -> Path:
-    return workspace / DRAFTS_DIR / f"{issue}.yaml"
-
-
-def snapshot_path(workspace: Path, issue: str) -> Path:
-    return workspace / STATE_DIR / "gathered" / f"{issue}.json"
-
-
-def newest_draft(workspace: Path, latest: str | None = None) -> Path | None:
-    """The newest draft by issue name; with ``latest`` (an issue like ``2026-W47``), the
-    newest not after it, so a week drafted ahead of time (``draft --force``) is not
-    picked before the week that has just ended."""
-    drafts = sorted((workspace / DRAFTS_DIR).glob("*.yaml"))
-    if latest is not None:
-        drafts = [path for path in drafts if not _WEEK_NAME.match(path.stem) or path.stem <= latest]
-    return drafts[-1] if drafts else None
-
-
-def later_drafts(workspace: Path, latest: str) -> list[Path]:
-    """The drafts of issues after ``latest``, oldest first."""
-    drafts = sorted((workspace / DRAFTS_DIR).glob("*.yaml"))
-    return [path for path in drafts if _WEEK_NAME.match(path.stem) and path.stem > latest]
 
 
 # ---------------------------------------------------------------- to YAML
@@ -157,13 +131,17 @@ def draft_node(draft: Draft, path_hint: str) -> CommentedMap:
     if draft.approved is not None:
         node["approved"] = approval_node(draft.approved)
     node["sections"] = CommentedSeq(section_node(section) for section in draft.sections)
-    header = HEADER.format(
-        title=draft.title, issue=draft.issue, dates=describe(draft.window), path=path_hint
-    )
-    node.yaml_set_start_comment(header)
+    node.yaml_set_start_comment(draft_header(draft, path_hint))
     for index in range(1, len(node["sections"])):
         node["sections"].yaml_set_comment_before_after_key(index, before="\n")
     return node
+
+
+def draft_header(draft: Draft, path_hint: str) -> str:
+    """The comment that opens a new draft: what it is and how to edit it."""
+    return HEADER.format(
+        title=draft.title, issue=draft.issue, dates=describe(draft.window), path=path_hint
+    )
 
 
 def approval_node(approval: Approval) -> CommentedMap:
@@ -180,18 +158,32 @@ def dump(node: CommentedMap) -> str:
     return buffer.getvalue()
 
 
+def fast_dump(node: CommentedMap, header: str) -> str:
+    """``dump(node)`` for a node made by :func:`draft_node` (whose start comment is
+    ``header``): by the fast writer (:mod:`.emit`) unless a value needs ruamel."""
+    from .emit import Unsupported, emit
+
+    try:
+        return emit(node, header)
+    except Unsupported:
+        return dump(node)
+
+
 # ---------------------------------------------------------------- from YAML
 
 
 def read_node(path: Path) -> CommentedMap:
     """Parse a draft file's YAML (no validation), locating syntax errors."""
+    return parse_text(decode(read_bytes(path), path), str(path))
+
+
+def decode(data: bytes, path: Path) -> str:
+    """A draft's bytes as text, line ends made ``\n`` as ``Path.read_text`` would."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DraftError(str(path), ["no such draft; run 'newsletter draft' first"]) from None
-    except (OSError, UnicodeDecodeError) as error:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
         raise DraftError(str(path), [f"cannot read: {error}"]) from None
-    return parse_text(text, str(path))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_text(text: str, where: str) -> CommentedMap:
@@ -268,8 +260,17 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def load_draft(path: Path) -> Draft:
-    return validate_node(read_node(path), str(path))
+def load_draft(path: Path, workspace: Path | None = None) -> Draft:
+    """The validated draft at ``path``; with the ``workspace``, from its record
+    (:mod:`.record`) while the file is unchanged, and recorded when parsed."""
+    data = read_bytes(path)
+    record = recall(workspace, path, data)
+    if record is not None:
+        return Draft.model_validate(record.draft)
+    node = parse_text(decode(data, path), str(path))
+    draft = validate_node(node, str(path))
+    remember(workspace, path, data, to_plain(node), draft.model_dump(mode="json"))
+    return draft
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

@@ -27,9 +27,10 @@ from ..lock import draft_lock
 from ..model import Draft, Section
 from .file import (
     ITEM_KEYS,
+    draft_header,
     draft_node,
-    draft_path,
     dump,
+    fast_dump,
     item_data,
     item_node,
     parse_text,
@@ -38,7 +39,9 @@ from .file import (
     validate_node,
     yaml_scalar,
 )
-from .save import load_bases, read_current, save_pair
+from .paths import draft_path
+from .record import recall, remember
+from .save import DraftOnDisk, load_bases, read_current, save_pair, save_snapshot
 
 # Tries to merge optimistically (the file may change meanwhile; we then merge again);
 # the last one holds the draft lock from reading to writing, so only a hand save
@@ -52,7 +55,9 @@ SETTLE_SECONDS = 0.5
 def write_draft(
     workspace: Path, gathered: Draft, progress: Callable[[str], None] | None = None
 ) -> tuple[Path, str]:
-    """Write the gathered draft, merged into an existing one; returns (path, action).
+    """Write the gathered draft, merged into an existing one; returns (path, action):
+    ``created``, ``updated``, or ``unchanged`` when the merge changes nothing (then the
+    file is not rewritten).
 
     If the file is saved by someone else while it is being merged, merges again with
     the saved version (its edits win, as any editor's do). ``progress`` hears what
@@ -66,7 +71,17 @@ def write_draft(
             current = read_current(path)
             if current.data is None:
                 node, action = draft_node(gathered, relative), "created"
+                text = fast_dump(node, draft_header(gathered, relative))
             else:
+                read = current.digest or ""
+                bases = load_bases(workspace, gathered.issue, read)
+                if _unchanged(workspace, current, bases, gathered):
+                    if _same_gathered(bases, gathered) or save_snapshot(
+                        workspace, path, gathered, read
+                    ):
+                        return path, "unchanged"
+                    say(f"{relative} was saved meanwhile; merging into the saved version")
+                    continue
                 count = sum(len(section.items) for section in gathered.sections)
                 say(f"Merging {count} gathered item(s) into {relative}")
                 try:
@@ -78,9 +93,10 @@ def write_draft(
                         raise
                     say(f"{relative} is being saved; reading it again")
                     continue
-                merge(node, load_bases(workspace, gathered.issue, current.digest), gathered)
-                action = "updated"
-            if save_pair(workspace, path, dump(node), gathered, current.digest):
+                merge(node, bases, gathered)
+                action, text = "updated", dump(node)
+            if save_pair(workspace, path, text, gathered, current.digest):
+                _remember(workspace, path, text.encode("utf-8"), node)
                 return path, action
         say(f"{relative} was saved while being merged; merging again into the saved version")
     raise ConflictError(
@@ -89,11 +105,49 @@ def write_draft(
     )
 
 
+def _unchanged(
+    workspace: Path, current: DraftOnDisk, bases: Sequence[Draft], gathered: Draft
+) -> bool:
+    """Whether merging ``gathered`` would leave the draft as it is, found without YAML:
+    the same merge on a copy of the plain data its record holds (:mod:`.record`).
+    False when there is no record of these bytes."""
+    record = recall(workspace, current.path, current.data or b"")
+    if record is None or not isinstance(record.yaml, dict):
+        return False
+    merged = _copy(record.yaml)
+    merge(merged, bases, gathered)
+    return bool(merged == record.yaml)
+
+
+def _same_gathered(bases: Sequence[Draft], gathered: Draft) -> bool:
+    """Whether the snapshot already holds exactly ``gathered``."""
+    return len(bases) == 1 and bases[0].model_dump_json() == gathered.model_dump_json()
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_copy(inner) for inner in value]
+    return value
+
+
+def _remember(workspace: Path, path: Path, written: bytes, node: CommentedMap) -> None:
+    """Record what the file now holds (:mod:`.record`), so the next read of it and
+    the next re-draft need no YAML parser."""
+    plain = to_plain(node)
+    try:
+        draft = Draft.model_validate(plain)
+    except ValueError:
+        return  # left to the next reader to parse and report
+    remember(workspace, path, written, plain, draft.model_dump(mode="json"))
+
+
 def _json(value: Any) -> Any:
     return json.loads(json.dumps(to_plain(value), default=str))
 
 
-def _three_way(node: CommentedMap, key: str, bases: Sequence[Any], new: Any) -> None:
+def _three_way(node: dict[str, Any], key: str, bases: Sequence[Any], new: Any) -> None:
     """Take ``new`` unless the editor changed ``node[key]`` away from the base (from
     every candidate base, when there are two)."""
     if key not in node:
@@ -104,13 +158,15 @@ def _three_way(node: CommentedMap, key: str, bases: Sequence[Any], new: Any) -> 
 
 
 def _same(yaml_value: Any, value: Any) -> bool:
+    if isinstance(yaml_value, str) and isinstance(value, str):
+        return yaml_value.rstrip("\n") == value.rstrip("\n")
     mine = _json(yaml_value)
     if isinstance(mine, str) and isinstance(value, str):
         return mine.rstrip("\n") == value.rstrip("\n")
     return bool(mine == _json(value))
 
 
-def merge(node: CommentedMap, bases: Sequence[Draft], new: Draft) -> None:
+def merge(node: dict[str, Any], bases: Sequence[Draft], new: Draft) -> None:
     """Fold ``new`` into the editor's ``node`` in place (see the module docstring).
 
     ``bases`` are what was gathered when the draft was last written: one snapshot, or
@@ -119,23 +175,25 @@ def merge(node: CommentedMap, bases: Sequence[Draft], new: Draft) -> None:
     no longer matches and the draft counts as not approved (newsletter.approval)."""
     _three_way(node, "title", [base.title for base in bases], new.title)
     window = node.get("window")
-    if isinstance(window, CommentedMap):
+    if isinstance(window, dict):  # a CommentedMap, or plain data (write_draft's check)
         window["start"] = new.window.start.isoformat()
         window["end"] = new.window.end.isoformat()
     sections = node.setdefault("sections", CommentedSeq())
-    by_id = {str(s.get("id")): s for s in sections if isinstance(s, CommentedMap)}
+    by_id = {str(s.get("id")): s for s in sections if isinstance(s, dict)}
     base_sections = [{s.id: s for s in base.sections} for base in bases]
-    for position, section in enumerate(new.sections):
+    for section in new.sections:
         existing = by_id.get(section.id)
-        if existing is None:
-            # A section new to the config goes where the config puts it.
-            _insert_in_order(sections, section_node(section), new.sections, position)
-            continue
-        olds = [found[section.id] for found in base_sections if section.id in found]
-        _merge_section(existing, olds, section, bool(bases))
+        if existing is not None:
+            olds = [found[section.id] for found in base_sections if section.id in found]
+            _merge_section(existing, olds, section, bool(bases))
+    # A section new to the config goes where the config puts it.
+    added = {s.id: section_node(s) for s in new.sections if s.id not in by_id}
+    _insert_in_order(sections, added, [s.id for s in new.sections])
 
 
-def _merge_section(node: CommentedMap, bases: list[Section], new: Section, have_base: bool) -> None:
+def _merge_section(
+    node: dict[str, Any], bases: list[Section], new: Section, have_base: bool
+) -> None:
     _three_way(node, "title", [base.title for base in bases], new.title)
     _three_way(node, "intro", [base.intro for base in bases], new.intro)
     node["problems"] = CommentedSeq(new.problems)
@@ -156,27 +214,32 @@ def _merge_section(node: CommentedMap, bases: list[Section], new: Section, have_
             del items[index]  # gone from its source and the editor never touched it
 
     present = {str(item.get("id")) for item in items}
-    for position, item in enumerate(new.items):
-        if item.id not in present:
-            _insert_in_order(items, item_node(item), new.items, position)
-            present.add(item.id)
+    added = {item.id: item_node(item) for item in new.items if item.id not in present}
+    _insert_in_order(items, added, [item.id for item in new.items])
 
 
-def _insert_in_order(
-    nodes: CommentedSeq, node: CommentedMap, order: list[Any], position: int
-) -> None:
-    """Insert ``node`` (``order[position]``) before the first node of ``nodes`` that
-    follows it in ``order``, so new entries land where the source puts them."""
-    present = {str(existing.get("id")) for existing in nodes}
-    anchor = next((later.id for later in order[position + 1 :] if later.id in present), None)
-    index = next(
-        (i for i, existing in enumerate(nodes) if str(existing.get("id")) == anchor),
-        len(nodes),
-    )
-    nodes.insert(index, node)
+def _insert_in_order(nodes: list[Any], added: dict[str, Any], order: list[str]) -> None:
+    """Insert each of ``added`` (by id) before the first of ``nodes`` that follows it in
+    ``order`` (the source's), so new entries land where the source puts them; in one
+    pass over each list, however many there are."""
+    if not added:
+        return
+    index_of: dict[str, int] = {}
+    for index, existing in enumerate(nodes):
+        index_of.setdefault(str(existing.get("id")), index)
+    before: dict[int, list[Any]] = {}  # position in nodes -> new nodes, last first
+    anchor = len(nodes)
+    for entry_id in reversed(order):
+        if entry_id in added:
+            before.setdefault(anchor, []).append(added[entry_id])
+        elif entry_id in index_of:
+            anchor = index_of[entry_id]
+    for position in sorted(before, reverse=True):  # from the end: earlier places hold
+        for node in before[position]:
+            nodes.insert(position, node)
 
 
-def _unedited(node: CommentedMap, bases: list[dict[str, Any]]) -> bool:
+def _unedited(node: dict[str, Any], bases: list[dict[str, Any]]) -> bool:
     return all(
         any(_same(node.get(key), base[key]) for base in bases) for key in ITEM_KEYS if key in node
     )

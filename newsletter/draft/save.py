@@ -27,7 +27,6 @@ as untouched by the editor.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -39,15 +38,11 @@ from ..errors import DraftError, WriteError
 from ..fileio import discard, replace, room_note, sync_dir, write_atomic, write_temp
 from ..lock import draft_lock
 from ..model import Draft
-from .file import snapshot_path
+from .paths import snapshot_path
+from .record import digest
 
 _KEPT = "the draft is as it was"
 _PAIR_KEPT = "the draft and its gathered snapshot are as they were"
-
-
-def digest(data: bytes) -> str:
-    """The hash a draft is compared by: SHA-256 of its bytes, hex."""
-    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -109,10 +104,7 @@ def save_pair(
     neither, if the draft is still what the caller read (see :func:`save_draft`)."""
     snapshot = snapshot_path(workspace, gathered.issue)
     pending = _pending(snapshot)
-    record = (
-        f'{{"draft_sha256": {json.dumps(digest(text.encode("utf-8")))}, '
-        f'"replaces": {json.dumps(expected)}, "gathered": {gathered.model_dump_json()}}}'
-    )
+    record = _snapshot_record(digest(text.encode("utf-8")), expected, gathered)
     draft_tmp = _prepare(path, text, path, _PAIR_KEPT)
     try:
         snapshot_tmp = _prepare(pending, record, path, _PAIR_KEPT)
@@ -141,6 +133,30 @@ def save_pair(
         discard(draft_tmp)
         discard(snapshot_tmp)
     return True
+
+
+def save_snapshot(workspace: Path, path: Path, gathered: Draft, expected: str) -> bool:
+    """Replace the snapshot alone with ``gathered``, the draft staying as it is, if it is
+    still what the caller read (a re-draft whose merge changed nothing in the file)."""
+    snapshot = snapshot_path(workspace, gathered.issue)
+    tmp = _prepare(snapshot, _snapshot_record(expected, expected, gathered), path)
+    try:
+        with draft_lock(workspace, "draft"):
+            if _digest_now(path) != expected:
+                return False
+            replace(tmp, snapshot)
+    except OSError as error:
+        raise _unwritten(error, path) from error
+    finally:
+        discard(tmp)
+    return True
+
+
+def _snapshot_record(draft: str, replaces: str | None, gathered: Draft) -> str:
+    return (
+        f'{{"draft_sha256": {json.dumps(draft)}, "replaces": {json.dumps(replaces)}, '
+        f'"gathered": {gathered.model_dump_json()}}}'
+    )
 
 
 class _Record(NamedTuple):

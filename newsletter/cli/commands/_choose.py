@@ -7,15 +7,17 @@ import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ...config import CONFIG_NAME, Config
-from ...draft.file import DRAFTS_DIR, later_drafts, load_draft, newest_draft
+from ...draft.paths import DRAFTS_DIR, later_drafts, newest_draft
 from ...errors import DraftError
-from ...model import Draft
 from ...window import WEEKDAYS, last_complete_week
-from ...workspace import open_config
+from ...workspace import CONFIG_NAME
+
+if TYPE_CHECKING:
+    from ...config import Config
+    from ...model import Draft
 
 Note = Callable[[str], Any]
 
@@ -53,11 +55,15 @@ def choose_draft(
     workspace: Path, draft_file: Path | None, note: Note | None = None
 ) -> tuple[Path, Draft]:
     """The draft's path and its validated content."""
+    from ...draft.file import load_draft
+
     path = pick_draft(workspace, draft_file, note)
-    return path, load_draft(path)
+    return path, load_draft(path, workspace)
 
 
 def optional_config(workspace: Path) -> Config | None:
+    from ...workspace import open_config
+
     return open_config(workspace) if (workspace / CONFIG_NAME).is_file() else None
 
 

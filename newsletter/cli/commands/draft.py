@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 
 from ...draft.approval import is_approved
-from ...draft.file import draft_path, load_draft
+from ...draft.file import load_draft
 from ...draft.merge import write_draft
+from ...draft.paths import draft_path
 from ...errors import ConfigError, DraftError, UsageError
 from ...gather.run import gather
 from ...lock import workspace_lock

@@ -12,9 +12,9 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...config import CONFIG_NAME
 from ...errors import UsageError
 from ...fileio import write_atomic
+from ...workspace import CONFIG_NAME
 from ..exits import ExitStatus
 
 if TYPE_CHECKING:

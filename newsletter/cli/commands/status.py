@@ -1,22 +1,28 @@
-"""``newsletter status``: what the draft holds and what needs the editor's eye."""
+"""``newsletter status``: what the draft holds and what needs the editor's eye.
+
+It works on the draft's JSON form (:func:`newsletter.draft.record.draft_data`): a
+draft unchanged since it was last read or written is known from its record, so the
+command answers without loading pydantic or a YAML parser.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
 
-from ...draft.approval import describe_approval, is_approved
-from ...model import Draft
+from ...draft.approval import describe_approval_of, is_approved_data
+from ...draft.record import draft_data
 from ...state import state_path
 from ...urls import canonical_url
 from ..exits import ExitStatus
-from ._choose import choose_draft
+from ._choose import pick_draft
 
 if TYPE_CHECKING:
     from ..environment import Environment
@@ -31,31 +37,34 @@ class SectionStatus:
     warnings: list[str] = field(default_factory=list)
 
 
-def check(draft: Draft, max_words: int) -> list[SectionStatus]:
-    """Counts, gathering problems and warnings for each section of ``draft``."""
-    report = [
-        SectionStatus(s.id, len(s.included), len(s.items), problems=list(s.problems))
-        for s in draft.sections
-    ]
+def check(draft: Mapping[str, Any], max_words: int) -> list[SectionStatus]:
+    """Counts, gathering problems and warnings for each section of ``draft`` (the
+    validated draft's JSON form)."""
+    report = []
     first_seen: dict[str, str] = {}
-    for section, status in zip(draft.sections, report, strict=True):
-        if not section.included:
+    for section in draft["sections"]:
+        included = [item for item in section["items"] if item["include"]]
+        status = SectionStatus(
+            section["id"], len(included), len(section["items"]), list(section["problems"])
+        )
+        report.append(status)
+        if not included:
             status.warnings.append("no item included: the section will be left out")
         # A missing URL is worth a warning only where the section's other items have
         # one (a hand-added post); some sections link nothing (the figures of stats).
-        links = any(item.url.strip() for item in section.items)
-        for item in section.included:
-            name = repr(item.title or item.id)
-            words = len(item.summary.split())
+        links = any(item["url"].strip() for item in section["items"])
+        for item in included:
+            name = repr(item["title"] or item["id"])
+            words = len(item["summary"].split())
             if words > max_words:
                 status.warnings.append(f"{name}: summary of {words} words (over {max_words})")
-            if not item.url.strip():
+            if not item["url"].strip():
                 if links:
                     status.warnings.append(f"{name} has no URL")
                 continue
-            key = canonical_url(item.url)
-            earlier = first_seen.setdefault(key, section.id)
-            if earlier != section.id:
+            key = canonical_url(item["url"])
+            earlier = first_seen.setdefault(key, section["id"])
+            if earlier != section["id"]:
                 status.warnings.append(f"{name}: same URL as an item in {earlier}")
     return report
 
@@ -100,10 +109,10 @@ def _when(stamp: str) -> str:
 
 
 def run(env: Environment, draft_file: Path | None, max_words: int) -> ExitStatus:
-    _, draft = choose_draft(env.workspace, draft_file, env.err.print)
+    draft = draft_data(pick_draft(env.workspace, draft_file, env.err.print), env.workspace)
     report = check(draft, max_words)
     out = env.out
-    table = Table(title=f"{draft.title} — {draft.issue}")
+    table = Table(title=escape(f"{draft['title']} — {draft['issue']}"))
     table.add_column("section")
     table.add_column("included", justify="right")
     table.add_column("offered", justify="right")
@@ -111,7 +120,7 @@ def run(env: Environment, draft_file: Path | None, max_words: int) -> ExitStatus
     table.add_column("warnings", justify="right")
     for status in report:
         table.add_row(
-            status.id,
+            escape(status.id),
             str(status.included),
             str(status.offered),
             str(len(status.problems)),
@@ -120,11 +129,11 @@ def run(env: Environment, draft_file: Path | None, max_words: int) -> ExitStatus
     out.print(table)
     for status in report:
         for problem in status.problems:
-            out.print(f"[red]problem[/] {status.id}: {escape(problem)}")
+            out.print(f"[red]problem[/] {escape(status.id)}: {escape(problem)}")
         for warning in status.warnings:
-            out.print(f"[yellow]warning[/] {status.id}: {escape(warning)}")
-    colour = "green" if is_approved(draft) else "yellow"
-    line = describe_approval(draft)
+            out.print(f"[yellow]warning[/] {escape(status.id)}: {escape(warning)}")
+    colour = "green" if is_approved_data(draft) else "yellow"
+    line = describe_approval_of(draft)
     out.print(f"[{colour}]{escape(line[:1].upper() + line[1:])}[/]")
-    out.print(sending(env.workspace, draft.issue), markup=False)
+    out.print(sending(env.workspace, draft["issue"]), markup=False)
     return ExitStatus.OK
