@@ -29,8 +29,10 @@ around with its own client):
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -397,15 +399,22 @@ class _HostPools(httpx.AsyncBaseTransport):
 
     def __init__(self, per_host: int) -> None:
         self._limits = httpx.Limits(max_connections=per_host)
-        self._tls = httpx.create_ssl_context()  # ~20 ms each: made once, not per host
         self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
+
+    @functools.cached_property
+    def _tls(self) -> ssl.SSLContext:
+        return httpx.create_ssl_context()  # loads the CAs (~20-30 ms): once, if needed
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         key = (url.raw_scheme, url.raw_host, url.port)
         pool = self._pools.get(key)
         if pool is None:
-            pool = httpx.AsyncHTTPTransport(verify=self._tls, http2=True, limits=self._limits)
+            if url.scheme == "https":  # HTTP/2 is negotiated in the TLS handshake
+                pool = httpx.AsyncHTTPTransport(verify=self._tls, http2=True, limits=self._limits)
+            else:  # a plain-http pool never shakes hands: a context without CAs will do
+                plain = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                pool = httpx.AsyncHTTPTransport(verify=plain, limits=self._limits)
             self._pools[key] = pool
         return await pool.handle_async_request(request)
 
