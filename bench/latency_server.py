@@ -1,19 +1,30 @@
-"""An HTTP server on 127.0.0.1 that answers like a slow, distant blog host.
+"""HTTP servers on 127.0.0.1 that answer like slow, distant blog hosts.
 
-Every response waits its route's latency first (asyncio, so 200 waits overlap on one
+Every response waits its route's latency first (asyncio, so the waits overlap on one
 thread). Each body carries an ETag and a Last-Modified; a request whose
-If-None-Match or If-Modified-Since matches gets ``304 Not Modified``. The server
-listens on several ports so the feeds look like they come from many hosts, as a
-planet's feeds do (a client may rightly limit connections per host).
+If-None-Match or If-Modified-Since matches gets ``304 Not Modified``.
+
+* :class:`LatencyServer` speaks HTTP/1.1 and listens on several ports, so the feeds
+  look like they come from many hosts, as a planet's feeds do (a client may rightly
+  limit connections per host). asyncio sets TCP_NODELAY on its sockets and each
+  answer is one write, so no delayed-ACK stall falsifies the figures.
+* :class:`H2LatencyServer` is one host speaking HTTP/2 over TLS (hypercorn; ALPN
+  offers h2 and http/1.1), with a throwaway CA whose file the client must trust
+  (``SSL_CERT_FILE``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import socket
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from pathlib import Path
+from typing import Any
 
 LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
 
@@ -34,13 +45,54 @@ class Counts:
     conditional: int = 0
     not_modified: int = 0
     validators: set[str] = field(default_factory=set)
+    protocols: set[str] = field(default_factory=set)
+    connections: set[tuple[str, int]] = field(default_factory=set)
 
 
-class LatencyServer:
-    def __init__(self, hosts: int = 1) -> None:
-        self.hosts = hosts
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+class _Pages:
+    """The routes and the answers, whatever the protocol."""
+
+    def __init__(self) -> None:
         self.pages: dict[str, Page] = {}
         self.counts = Counts()
+
+    def reset_counts(self) -> None:
+        self.counts = Counts()
+
+    async def answer(self, method: str, target: str, headers: dict[str, str]) -> Answer:
+        page = self.pages.get(target.split("?", maxsplit=1)[0])
+        self.counts.requests += 1
+        if page is None:
+            return 404, [], b""
+        await asyncio.sleep(page.latency)
+        sent = {name for name in ("if-none-match", "if-modified-since") if name in headers}
+        if sent:
+            self.counts.conditional += 1
+            self.counts.validators |= sent
+        sent_tags = headers.get("if-none-match", "").split(",")
+        tags = {tag.strip().removeprefix("W/") for tag in sent_tags}
+        fresh = (
+            page.etag in tags
+            or "*" in tags
+            or (
+                "if-none-match" not in headers and headers.get("if-modified-since") == LAST_MODIFIED
+            )
+        )
+        common = [("ETag", page.etag), ("Last-Modified", LAST_MODIFIED)]
+        if fresh:
+            self.counts.not_modified += 1
+            return 304, common, b""
+        content = [("Content-Type", "application/rss+xml; charset=utf-8")]
+        return 200, common + content, page.body if method != "HEAD" else b""
+
+
+class LatencyServer(_Pages):
+    def __init__(self, hosts: int = 1) -> None:
+        super().__init__()
+        self.hosts = hosts
         self.ports: list[int] = []
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -70,10 +122,8 @@ class LatencyServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
-    def reset_counts(self) -> None:
-        self.counts = Counts()
-
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.counts.connections.add(writer.get_extra_info("peername"))
         try:
             while True:
                 request = await reader.readuntil(b"\r\n\r\n")
@@ -93,35 +143,77 @@ class LatencyServer:
             if ":" in line:
                 name, value = line.split(":", 1)
                 headers[name.strip().lower()] = value.strip()
-        page = self.pages.get(target.split("?")[0])
-        self.counts.requests += 1
-        if page is None:
-            writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-            await writer.drain()
-            return True
-        await asyncio.sleep(page.latency)
-        sent = {name for name in ("if-none-match", "if-modified-since") if name in headers}
-        if sent:
-            self.counts.conditional += 1
-            self.counts.validators |= sent
-        sent_tags = headers.get("if-none-match", "").split(",")
-        tags = {tag.strip().removeprefix("W/") for tag in sent_tags}
-        fresh = (
-            page.etag in tags
-            or "*" in tags
-            or (
-                "if-none-match" not in headers and headers.get("if-modified-since") == LAST_MODIFIED
-            )
-        )
-        common = f"ETag: {page.etag}\r\nLast-Modified: {LAST_MODIFIED}\r\n"
-        if fresh:
-            self.counts.not_modified += 1
-            writer.write(f"HTTP/1.1 304 Not Modified\r\n{common}\r\n".encode())
-        else:
-            head = (
-                f"HTTP/1.1 200 OK\r\n{common}Content-Type: application/rss+xml; charset=utf-8\r\n"
-                f"Content-Length: {len(page.body)}\r\n\r\n"
-            )
-            writer.write(head.encode() + (page.body if method != "HEAD" else b""))
+        self.counts.protocols.add("HTTP/1.1")
+        status, fields, body = await self.answer(method, target, headers)
+        reason = {200: "OK", 304: "Not Modified", 404: "Not Found"}[status]
+        head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields)
+        if status != 304:
+            head += f"Content-Length: {len(body)}\r\n"
+        writer.write((head + "\r\n").encode() + body)  # one write: no delayed-ACK stall
         await writer.drain()
         return headers.get("connection", "").lower() != "close"
+
+
+class H2LatencyServer(_Pages):
+    """One host speaking HTTP/2 over TLS; ``ca_file`` is the CA to trust."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import trustme
+
+        self._folder = Path(tempfile.mkdtemp(prefix="bench-h2-"))
+        ca = trustme.CA()
+        self.ca_file = self._folder / "ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        issued = ca.issue_cert("127.0.0.1")
+        self._key = self._folder / "key.pem"
+        issued.private_key_pem.write_to_path(str(self._key))
+        self._cert = self._folder / "cert.pem"
+        self._cert.write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
+        self._socket = socket.create_server(("127.0.0.1", 0), backlog=512)
+        self.port = self._socket.getsockname()[1]
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._stop: asyncio.Event | None = None
+
+    def add(self, path: str, body: bytes, latency: float) -> str:
+        self.pages[path] = Page(body, latency)
+        return f"https://127.0.0.1:{self.port}{path}"
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        self.counts.protocols.add(f"HTTP/{scope['http_version']}")
+        self.counts.connections.add(tuple(scope["client"]))
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        status, fields, body = await self.answer(scope["method"], scope["path"], headers)
+        encoded = [(k.lower().encode(), v.encode()) for k, v in fields]
+        await send({"type": "http.response.start", "status": status, "headers": encoded})
+        await send({"type": "http.response.body", "body": body})
+
+    def start(self) -> H2LatencyServer:
+        from hypercorn.asyncio import serve
+        from hypercorn.config import Config
+
+        config = Config()
+        config.bind = [f"fd://{os.dup(self._socket.fileno())}"]  # hypercorn closes its copy
+        config.certfile, config.keyfile = str(self._cert), str(self._key)
+        config.alpn_protocols = ["h2", "http/1.1"]
+        config.accesslog = config.errorlog = None
+        config.h2_max_concurrent_streams = 200
+        self._thread.start()
+
+        async def run() -> None:
+            self._stop = asyncio.Event()
+            await serve(self, config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
+
+        self._serving = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        return self
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._serving.result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._socket.close()
