@@ -3,9 +3,12 @@
 A small file cache in ``.newsletter/http-cache/`` rather than an RFC 9111 cache
 library: sources are fetched once a week, so freshness lifetimes never apply — only
 revalidation does, and that needs just the ``ETag``/``Last-Modified`` of the last
-answer and its body. Each entry is two files written atomically (the body first, then
-its metadata naming the body's SHA-256), so a crash leaves either a whole entry or
-one that is ignored. Keys hash the URL with the request headers, so a source fetched
+answer and its body. Each entry is two files, each written to a temp file and renamed
+(the body first, then its metadata naming the body's SHA-256), so a crash leaves
+either a whole entry or one that is ignored. Nothing is synced: an entry lost to a
+power cut costs one download, where four fsyncs per source cost a 100-feed draft half
+a second (bench/bench_gather.py). The fetcher reads and writes it in a worker thread,
+off the event loop. Keys hash the URL with the request headers, so a source fetched
 with a token never answers for the same URL fetched without it.
 """
 
