@@ -160,6 +160,8 @@ def _three_way(node: dict[str, Any], key: str, bases: Sequence[Any], new: Any) -
 def _same(yaml_value: Any, value: Any) -> bool:
     if isinstance(yaml_value, str) and isinstance(value, str):
         return yaml_value.rstrip("\n") == value.rstrip("\n")
+    if yaml_value == value:  # the usual answer, without two JSON round trips
+        return True
     mine = _json(yaml_value)
     if isinstance(mine, str) and isinstance(value, str):
         return mine.rstrip("\n") == value.rstrip("\n")
