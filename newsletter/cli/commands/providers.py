@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def cache_file() -> Path:
     """Where the listing is cached: the user's cache folder, one file per environment."""
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    environment = hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
+    environment = f"{zlib.crc32(sys.prefix.encode()):08x}"  # zlib: hashlib costs ~3 ms
     return Path(root) / "newsletter" / f"providers-{environment}.json"
 
 
