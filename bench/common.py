@@ -54,9 +54,10 @@ def compile_sources() -> None:
     figures were taken on) would otherwise compile them again on every run, which no
     user pays; the dependencies were compiled by pip when installed."""
     import compileall
+    import re
 
-    for folder in ("newsletter", "sections"):
-        compileall.compile_dir(ROOT / folder, quiet=1)
+    skip = re.compile(r"[/\\](\.venv|\.git|tests|bench|build|node_modules)[/\\]")
+    compileall.compile_dir(ROOT, quiet=1, rx=skip)
 
 
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
