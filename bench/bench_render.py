@@ -1,5 +1,10 @@
-"""Render: email HTML, Markdown and plain text of a 100-item issue (goal < 100 ms for the
-three), and the MJML step through mjml-python against Node's mjml on the same MJML."""
+"""Render: email HTML, Markdown and plain text of a 100-item issue (goal < 50 ms for the
+three, each Markdown fragment parsed once), and the MJML step through mjml-python
+against Node's mjml on the same MJML.
+
+Every timed run renders a draft whose texts it has not seen (a run number in each
+summary), so parsing is measured, not a cache. "before" renders each format as if
+alone, parsing every fragment again; "ours" renders the three from one parse."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pathlib import Path
 
 from common import median_seconds, node_mjml, note, options, ratio, seconds, table
 
-GOAL = 0.100
+GOAL = 0.050
 # Node's mjml without its start-up: compile once to warm up, then time N compilations.
 WARM_NODE = """
 const [mjml, file, n] = process.argv.slice(1);
@@ -30,7 +35,7 @@ const source = require("fs").readFileSync(file, "utf8");
 """
 
 
-def issue(items: int) -> object:
+def issue(items: int, run: int = 0) -> object:
     from newsletter.model import Draft, Item, Section, Window
 
     start = datetime(2026, 3, 2, tzinfo=UTC)
@@ -47,14 +52,15 @@ def issue(items: int) -> object:
                     title=f"Post {i} of section {s}: a <title> & more",
                     url=f"https://blog{i}.example.org/posts/{s}/{i}",
                     summary=(
-                        f"We **released** version 1.{i} with [notes](https://e.example/{i}) "
+                        f"Run {run}: we **released** version 1.{i} with "
+                        f"[notes](https://e.example/{i}) "
                         "and a list:\n\n- faster\n- smaller\n\n"
                         + " ".join(f"word{n}" for n in range(50))
                     ),
                     author=f"Author {i}",
                     published=start + timedelta(hours=i),
                     source=f"Blog {i}",
-                    note="Worth a read." if i % 3 == 0 else "",
+                    note=f"Worth a read ({run})." if i % 3 == 0 else "",
                 )
                 for i in range(per_section)
             ],
@@ -90,19 +96,31 @@ def main() -> None:
     render.mjml_to_html = compile_mjml
     mjml_source = sources[-1]
 
+    runs = iter(range(1, 10**6))
     times = {
-        fmt: median_seconds(lambda fmt=fmt: renderer.render(draft, fmt), repeat)
+        fmt: median_seconds(lambda fmt=fmt: renderer.render(issue(items, next(runs)), fmt),
+                            repeat)
         for fmt in ("html", "md", "txt")
-    }
-    total = sum(times.values())
+    }  # fmt: skip
+    before = sum(times.values())
+    ours = median_seconds(lambda: renderer.render_all(issue(items, next(runs))), repeat)
+    drafting = median_seconds(lambda: issue(items, next(runs)), repeat)  # not rendering
+    before, ours = before - 3 * drafting, ours - drafting
     mjml_python = median_seconds(lambda: compile_mjml(mjml_source), repeat)
-    rows = [[f"{fmt} (Jinja2{' + MJML' if fmt == 'html' else ''})", seconds(took)]
+    rows = [[f"  {fmt} alone (Jinja2{' + MJML' if fmt == 'html' else ''})",
+             seconds(took - drafting), ""]
             for fmt, took in times.items()]  # fmt: skip
+    rows.insert(0, ["the three, each parsing every fragment (before)", seconds(before), ""])
     rows.append(
-        ["all three", f"{seconds(total)} (goal < {seconds(GOAL)}: "
-         f"{'met' if total < GOAL else 'missed'})"]
+        ["the three from one parse of each fragment (ours)", seconds(ours),
+         f"{before / ours:.1f}× faster; goal < {seconds(GOAL)}: "
+         f"{'met' if ours < GOAL else '**missed**'}"]
     )  # fmt: skip
-    table(f"Rendering a {items}-item issue, median of {repeat}", ["format", "time"], rows)
+    table(
+        f"Rendering a {items}-item issue, median of {repeat}",
+        ["format", "time", "goal"],
+        rows,
+    )
 
     node = node_mjml()
     mjml_rows = [["mjml-python (MRML, Rust), in process", seconds(mjml_python), "1.0×"]]

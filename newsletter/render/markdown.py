@@ -6,6 +6,7 @@ Raw HTML inside Markdown is escaped, never passed through: summaries come from s
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import textwrap
@@ -42,9 +43,17 @@ def front_matter(style: FrontMatter, fields: dict[str, str]) -> str:
     return "\n".join([fence, *lines, fence]) + "\n\n"
 
 
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[Token, ...]:
+    """``text`` parsed once, whichever formats it is rendered in (HTML and plain text
+    both start from the tokens); the tokens are only read, never changed."""
+    return tuple(_markdown.parse(text))
+
+
 def markdown_to_html(text: str) -> str:
     """CommonMark to HTML; raw HTML in the text is escaped, not passed through."""
-    return str(_markdown.render(text or "")).strip()
+    html = _markdown.renderer.render(list(_tokens(text or "")), _markdown.options, {})
+    return str(html).strip()
 
 
 def wrap(text: str, indent: int = 0, first: str | None = None, width: int = WIDTH) -> str:
@@ -70,7 +79,7 @@ def markdown_to_text(text: str, refs: LinkRefs, indent: int = 0, links: bool = T
     blocks: list[tuple[bool, str]] = []  # (inside a tight list, text)
     prefix: list[str] = []
     tight = False
-    for token in _markdown.parse(text or ""):
+    for token in _tokens(text or ""):
         if token.type in {"bullet_list_open", "ordered_list_open"}:
             prefix.append("- " if token.type == "bullet_list_open" else "1. ")
         elif token.type in {"bullet_list_close", "ordered_list_close"}:
