@@ -67,6 +67,9 @@ class HttpSettings(_Strict):
     timeout: float = Field(20.0, gt=0, description="seconds without data before giving up")
     deadline: float = Field(60.0, gt=0, description="seconds for one whole source")
     max_mb: float = Field(20.0, gt=0, description="largest source body, decoded")
+    max_stream_mb: float = Field(
+        1024.0, gt=0, description="largest body read as a stream (mail archives), on disk"
+    )
     max_redirects: int = Field(5, ge=0)
     # One connection to each of 100 hosts is polite (browsers keep hundreds open, aiohttp
     # allows 100); the politeness that matters is per host.

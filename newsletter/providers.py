@@ -24,8 +24,10 @@ The contract, in full:
   receives the validated instance, typed;
 * ``async def gather(self, options, ctx) -> list[Item]`` — find this section's items
   inside ``ctx.window``. Read sources only through ``ctx.fetch`` (it enforces the
-  limits, caching and the workspace-relative paths), give every item a stable ``id``
-  and a ``score`` (higher is more notable), and report a source that fails with
+  limits, caching and the workspace-relative paths) or, for a body too large to hold
+  in memory (a list's whole mail archive), ``async with ctx.open(source) as stream``
+  (a seekable binary file under the same rules, streamed, never cached), give every
+  item a stable ``id`` and a ``score`` (higher is more notable), and report a source that fails with
   ``ctx.problem(source, why)`` and carry on with the others; say how many items each
   source gave with ``ctx.source_result(source, items)``, so a source that keeps coming
   back empty is noticed (one never reported is judged by its fetches and problems
@@ -55,8 +57,8 @@ The contract, in full:
 
 The rules for reading untrusted sources (see the README, "Running unattended"):
 
-* fetch only through ``ctx.fetch`` — it holds the deadline, size cap, retries,
-  revalidation cache, redirect and path rules;
+* fetch only through ``ctx.fetch`` (or ``ctx.open``) — it holds the deadline, size
+  cap, retries, revalidation cache, redirect and path rules;
 * parse the fetched *bytes*, never a ``str`` a parser could take for a path or URL;
   XML goes through :func:`newsletter.defuse` first (no DOCTYPE entities, author-like
   fields capped before feedparser's quadratic regex);
@@ -78,11 +80,13 @@ from __future__ import annotations
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
+    BinaryIO,
     ClassVar,
     Generic,
     Literal,
@@ -167,6 +171,10 @@ class Sources(Protocol):
 
     def local_path(self, source: str) -> Path: ...
 
+    def open(
+        self, source: str, *, section: str = "", method: Literal["GET", "POST"] = "GET"
+    ) -> AbstractAsyncContextManager[BinaryIO]: ...
+
 
 class GatherContext:
     """What a provider may use while gathering one section — and nothing else.
@@ -250,6 +258,19 @@ class GatherContext:
         return await self._sources.fetch(
             source, section=self._section_id, headers=headers, method=method
         )
+
+    def open(
+        self, source: str, method: Literal["GET", "POST"] = "GET"
+    ) -> AbstractAsyncContextManager[BinaryIO]:
+        """``source`` as a seekable binary file, for a body too large to hold in memory
+        (a list's whole mail archive): ``async with ctx.open(source) as stream``.
+
+        A workspace file is opened where it is; an http(s) body is streamed to a
+        temporary file, deleted when the block ends. The rules of ``fetch`` hold
+        (workspace paths, deadline, redirects, private addresses, retries), the size
+        cap is ``[http] max_stream_mb``, on disk, and nothing is cached. Raises
+        :class:`~newsletter.errors.SourceError` on entering the block."""
+        return self._sources.open(source, section=self._section_id, method=method)
 
     def local_path(self, source: str) -> Path:
         """A workspace path the provider reads by itself (a folder to list, a git

@@ -15,7 +15,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import BinaryIO, Protocol, cast
 
 CHUNK = 1 << 20
 MAX_MESSAGE = 1 << 20
@@ -32,6 +32,10 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
+class Seekable(Readable, Protocol):
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
 @dataclass(frozen=True)
 class RawMessage:
     """One message as split from the archive: its envelope line and its bytes."""
@@ -41,6 +45,10 @@ class RawMessage:
     truncated: bool = False
     position: int = 0
     """Its place in the archive, from 0: pipermail numbers its pages in that order."""
+    offset: int = 0
+    """Where its bytes start in the (decompressed) stream, and how many there are: a
+    seekable stream gives them again without splitting it anew (:func:`reread`)."""
+    size: int = 0
 
 
 def unquote_from(data: bytes) -> bytes:
@@ -54,6 +62,17 @@ def open_archive(content: bytes) -> io.BufferedIOBase:
     if content[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     return raw
+
+
+def open_stream(handle: BinaryIO) -> BinaryIO:
+    """``handle`` (a seekable binary file, at its start), decompressed on the fly if it
+    holds gzip."""
+    start = handle.tell()
+    magic = handle.read(2)
+    handle.seek(start)
+    if magic == b"\x1f\x8b":
+        return cast(BinaryIO, gzip.GzipFile(fileobj=handle, mode="rb"))
+    return handle
 
 
 def open_path(path: str) -> io.BufferedIOBase:
@@ -73,6 +92,7 @@ def split_mbox(
     current: _Collector | None = None
     count = 0
     data = b"\n"  # so a separator on the very first line is found like any other
+    base = -1  # where data[0] is in the stream (the "\n" above is not in it)
     eof = False
     while not eof:
         chunk = stream.read(chunk_size)
@@ -94,7 +114,7 @@ def split_mbox(
             if current is not None:
                 current.add(data[position:found])
                 yield current.message()
-            current = _Collector(line, max_message, count)
+            current = _Collector(line, max_message, count, base + end + 1)
             count += 1
             position = search = end + 1
         # Keep back what may be the start of a separator cut in two by the chunk.
@@ -107,6 +127,7 @@ def split_mbox(
         if current is not None:
             current.add(data[position:keep_from])
         data = data[keep_from:]
+        base += keep_from
     if current is not None:
         yield current.message()
 
@@ -114,15 +135,18 @@ def split_mbox(
 class _Collector:
     """The pieces of one message, cut at ``limit`` bytes."""
 
-    def __init__(self, envelope: bytes, limit: int, position: int) -> None:
+    def __init__(self, envelope: bytes, limit: int, position: int, offset: int) -> None:
         self.envelope = envelope
         self.limit = limit
         self.position = position
+        self.offset = offset
         self.parts: list[bytes] = []
         self.size = 0
+        self.total = 0
         self.truncated = False
 
     def add(self, piece: bytes) -> None:
+        self.total += len(piece)
         room = self.limit - self.size
         if len(piece) > room:
             self.truncated = True
@@ -132,4 +156,18 @@ class _Collector:
             self.size += len(piece)
 
     def message(self) -> RawMessage:
-        return RawMessage(self.envelope, b"".join(self.parts), self.truncated, self.position)
+        data = b"".join(self.parts)
+        return RawMessage(
+            self.envelope, data, self.truncated, self.position, self.offset, self.total
+        )
+
+
+def reread(stream: Seekable, message: RawMessage, max_message: int = MAX_MESSAGE) -> RawMessage:
+    """``message`` again, its bytes read from where :func:`split_mbox` found them in
+    ``stream`` (the same stream, seekable), cut at ``max_message`` as they were."""
+    stream.seek(message.offset)
+    data = stream.read(min(message.size, max_message))
+    return RawMessage(
+        message.envelope, data, message.size > max_message, message.position,
+        message.offset, message.size,
+    )  # fmt: skip

@@ -223,3 +223,31 @@ def test_an_http2_host_gets_its_requests_at_once_over_one_connection(
     # Two at first (it might have been HTTP/1.1); once it answered over HTTP/2, the ten
     # others at once, as streams of the same connection.
     assert server.most_busy == 10
+
+
+def test_open_gives_a_seekable_file_under_the_same_rules(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    (tmp_path / "a.mbox").write_bytes(b"local bytes")
+    (tmp_path.parent / "outside.mbox").write_bytes(b"secret")
+    url = server.add("/big", Route(b"x" * 5000))
+
+    async def go(source: str, **limits: Any) -> bytes:
+        async with (
+            Fetcher(tmp_path, Limits(**limits)) as fetcher,
+            fetcher.open(source) as stream,
+        ):
+            stream.seek(4)
+            return stream.read(3)
+
+    assert asyncio.run(go("a.mbox")) == b"l b"
+    assert asyncio.run(go(url, max_bytes=100)) == b"xxx"  # streamed: max_bytes is for memory
+    for source, limits, why in [
+        ("../outside.mbox", {}, "path outside the workspace refused"),
+        (".", {}, "not a regular file"),
+        (url, {"max_stream_bytes": 1000}, "larger than the"),
+        (server.url("/missing"), {}, "HTTP 404"),
+    ]:
+        with pytest.raises(SourceError) as caught:
+            asyncio.run(go(source, **limits))
+        assert why in caught.value.reason, source

@@ -317,3 +317,34 @@ def test_hyperkitty_links_a_thread_that_began_before_the_export_to_its_starter(
     )
     (item,) = draft(cli, make_workspace(section_toml("hyperkitty", list_url)))["items"]
     assert item["url"] == f"{list_url}thread/{hyperkitty_hash('<start@x>')}/"
+
+
+def test_an_archive_larger_than_max_mb_is_streamed_locally_or_from_a_url(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    # Months of traffic before the week: ~3 MiB, over a max_mb of 1 (which bounds what is
+    # held in memory); an mbox is streamed from its file, never held, so it is read.
+    filler = "".join(
+        mail(f"[dev] Topic {n}", f"p{n % 50}@x.org", at(1 + n % 25, month=3 + n % 3),
+             f"<t{n}@x>", "Some words about it.\n" * 40)
+        for n in range(3000)
+    )  # fmt: skip
+    archive = (filler + ARCHIVE.decode()).encode()
+    assert len(archive) > 2 * 1024 * 1024
+    extra = "[http]\nmax_mb = 1\n"
+    local = make_workspace(section_toml("mbox", "dev.mbox"), extra=extra,
+                           files={"dev.mbox": archive}, name="local")  # fmt: skip
+    url = server.add("/dev.mbox.gz", gzip.compress(archive))
+    remote = make_workspace(section_toml("mbox", url), extra=extra, name="remote")
+    for ws in (local, remote):
+        section = draft(cli, ws)
+        assert section["problems"] == ["dev: 1 message skipped (unparseable Date)"]
+        assert section["items"][0]["title"] == "Config drive"
+        assert "We have feedback on the configuration drive." in section["items"][0]["summary"]
+    # The stream's own cap still holds, and says so.
+    plain = server.add("/dev.mbox", archive)
+    small = make_workspace(section_toml("mbox", plain), extra="[http]\nmax_stream_mb = 0.5\n",
+                           name="capped")  # fmt: skip
+    section = draft(cli, small)
+    assert section["items"] == [] and len(section["problems"]) == 1
+    assert section["problems"][0].startswith(f"dev ({plain}): larger than the 0.5 MiB cap")

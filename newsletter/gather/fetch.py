@@ -21,6 +21,9 @@ around with its own client):
   HTTP/1.1. A host that answers over HTTP/2 (negotiated by TLS ALPN) carries them all
   as streams of one connection, so once it has, its limit is the global one: a planet
   of 100 feeds on one platform costs two round trips, not seventeen.
+* **Streams.** :meth:`Fetcher.open` gives a source too large for memory (a list's whole
+  archive) as a seekable file: a workspace file as it is, or the body streamed to a
+  temporary file, capped at ``max_stream_bytes``, under the same rules; not cached.
 * **Local paths** are relative to the workspace and must stay inside it (``..``,
   absolute paths and symlinks out are refused) unless ``paths_outside_workspace``;
   only regular files are read, never devices or pipes.
@@ -29,17 +32,20 @@ around with its own client):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import ipaddress
+import os
 import socket
 import ssl
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 from urllib.parse import urljoin, urlsplit
 from urllib.request import getproxies
 
@@ -61,6 +67,9 @@ class Limits:
     read_timeout: float = 20.0
     deadline: float = 60.0
     max_bytes: int = 20 * 1024 * 1024
+    max_stream_bytes: int = 1024 * 1024 * 1024
+    """Largest body of a source read as a stream (:meth:`Fetcher.open`): it goes to a
+    temporary file, never into memory."""
     max_redirects: int = 5
     connections: int = 100
     connections_per_host: int = 6
@@ -164,6 +173,55 @@ class Fetcher:
             if self.listener is not None:
                 self.listener(section, source, time.perf_counter() - started, size, error)
 
+    @contextlib.asynccontextmanager
+    async def open(
+        self, source: str, *, section: str = "", method: Method = "GET"
+    ) -> AsyncIterator[BinaryIO]:
+        """``source`` as a seekable binary file, for a body too large to hold in memory
+        (a list's whole mail archive): a workspace file opened where it is, or an
+        http(s) body streamed to a temporary file, deleted when the block ends. The
+        rules of :meth:`fetch` hold (paths, deadline, redirects, private addresses,
+        retries); the size cap is ``max_stream_bytes``. Nothing is cached."""
+        started = time.perf_counter()
+        error: str | None = None
+        size = 0
+        try:
+            if is_url(source):
+                handle = await self._stream_url(source, started, method)
+            else:
+                handle = await asyncio.to_thread(self._open_path, source)
+            size = os.fstat(handle.fileno()).st_size
+        except SourceError as failure:
+            error = failure.reason
+            raise
+        except Exception as failure:
+            error = f"{type(failure).__name__}: {failure}"
+            raise
+        finally:
+            if self.listener is not None:
+                self.listener(section, source, time.perf_counter() - started, size, error)
+        with handle:
+            yield handle
+
+    def _open_path(self, source: str) -> BinaryIO:
+        path = self.local_path(source)
+        if path.exists() and not path.is_file():
+            raise SourceError(source, "not a regular file")
+        try:
+            return path.open("rb")
+        except OSError as error:
+            raise SourceError(source, error.strerror or str(error)) from None
+
+    async def _stream_url(self, source: str, started: float, method: Method) -> BinaryIO:
+        sink = tempfile.TemporaryFile()  # noqa: SIM115 - open() closes it
+        try:
+            await self._fetch_url(source, started, {}, method, sink)
+            sink.seek(0)
+        except BaseException:
+            sink.close()
+            raise
+        return sink
+
     async def check(self, url: str) -> str | None:
         """Why the link ``url`` is broken, or None when it answers.
 
@@ -233,11 +291,16 @@ class Fetcher:
         return Fetched(source, path.as_uri(), content, elapsed=elapsed, status=0)
 
     async def _fetch_url(
-        self, source: str, started: float, headers: Mapping[str, str], method: Method
+        self,
+        source: str,
+        started: float,
+        headers: Mapping[str, str],
+        method: Method,
+        sink: BinaryIO | None = None,
     ) -> Fetched:
         try:
             async with asyncio.timeout(self.limits.deadline):
-                return await self._follow(source, started, headers, method)
+                return await self._follow(source, started, headers, method, sink)
         except TimeoutError:
             raise SourceError(
                 source, f"no complete answer within {self.limits.deadline:g} s"
@@ -265,12 +328,19 @@ class Fetcher:
             slot.release()
 
     async def _follow(
-        self, source: str, started: float, headers: Mapping[str, str], method: Method
+        self,
+        source: str,
+        started: float,
+        headers: Mapping[str, str],
+        method: Method,
+        sink: BinaryIO | None = None,
     ) -> Fetched:
+        """Follow ``source`` to its body: in ``Fetched.content``, or written to ``sink``
+        (then not cached, and the content is empty)."""
         assert self._client is not None, "use Fetcher as an async context manager"
         # The cache's file work runs in a thread: the event loop keeps every other
         # source's download going meanwhile.
-        cache = self.cache if method == "GET" else None
+        cache = self.cache if method == "GET" and sink is None else None
         cached = await asyncio.to_thread(cache.lookup, source, headers) if cache else None
         url, hops, attempt, waited = source, 0, 0, 0.0
         while True:
@@ -297,7 +367,7 @@ class Fetcher:
                 elif response.status_code >= 400:
                     raise _status_error(source, response)
                 else:
-                    content = await self._read_capped(source, response)
+                    content = await self._read_capped(source, response, sink)
                     if cache is not None:
                         await asyncio.to_thread(
                             cache.store, source, headers, str(response.url),
@@ -370,8 +440,12 @@ class Fetcher:
             self._private[host] = await _resolves_private(host)
         return self._private[host]
 
-    async def _read_capped(self, source: str, response: httpx.Response) -> bytes:
-        cap = self.limits.max_bytes
+    async def _read_capped(
+        self, source: str, response: httpx.Response, sink: BinaryIO | None = None
+    ) -> bytes:
+        """The body, decoded, cut at the cap (``max_stream_bytes`` when it goes to
+        ``sink``: then nothing is returned)."""
+        cap = self.limits.max_bytes if sink is None else self.limits.max_stream_bytes
         declared = response.headers.get("content-length", "")
         if (
             declared.isdigit()
@@ -385,7 +459,10 @@ class Fetcher:
             size += len(chunk)
             if size > cap:
                 raise SourceError(source, f"larger than the {_mib(cap)} cap")
-            chunks.append(chunk)
+            if sink is None:
+                chunks.append(chunk)
+            else:
+                sink.write(chunk)
         return b"".join(chunks)
 
 

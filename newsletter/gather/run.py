@@ -79,6 +79,7 @@ def limits_for(config: Config) -> Limits:
         read_timeout=http.timeout,
         deadline=http.deadline,
         max_bytes=int(http.max_mb * 1024 * 1024),
+        max_stream_bytes=int(http.max_stream_mb * 1024 * 1024),
         max_redirects=http.max_redirects,
         connections=http.connections,
         connections_per_host=http.connections_per_host,

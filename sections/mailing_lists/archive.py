@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import binascii
 import email.utils
+import functools
 import hashlib
 import re
 from collections import Counter, deque
@@ -27,6 +28,7 @@ from email import policy
 from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
+from sys import intern
 
 from ..mbox import CHUNK, MAX_MESSAGE, RawMessage, Readable, split_mbox
 
@@ -59,9 +61,12 @@ _WANTED = frozenset(
 _BODY_PARSER = BytesParser(policy=policy.default)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MailMessage:
-    """What threading and ranking need of one message; the body is parsed on demand."""
+    """What threading and ranking need of one message; the body is parsed on demand.
+
+    Every message of an archive is kept while it is threaded, so they are small: slots,
+    and the strings that repeat (ids in References, addresses, names, subjects) shared."""
 
     message_id: str
     subject: str
@@ -187,13 +192,13 @@ def parse_headers(raw: RawMessage) -> MailMessage | Skipped:
         message_id = f"<{digest[:20]}@missing-message-id>"
     archived_at = _decoded(fields.get("archived-at")).strip("<> ")
     return MailMessage(
-        message_id=message_id,
-        subject=subject,
-        name=name,
-        address=address,
+        message_id=intern(message_id),
+        subject=intern(subject),
+        name=intern(name),
+        address=intern(address),
         date=date,
-        in_reply_to=in_reply_to,
-        references=references,
+        in_reply_to=intern(in_reply_to),
+        references=tuple(map(intern, references)),
         archived_at=archived_at if archived_at.startswith(("http://", "https://")) else "",
         dated_by_envelope=by_envelope,
     )
@@ -303,6 +308,12 @@ def _ids(value: str | None) -> list[str]:
     return re.findall(r"<[^<>\s]+>", str(value))
 
 
+@functools.lru_cache(maxsize=256)
+def _zone(offset: timedelta) -> timezone:
+    """One tzinfo per UTC offset, shared by every date that has it."""
+    return timezone(offset)
+
+
 def _date(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -314,7 +325,7 @@ def _date(value: str | None) -> datetime | None:
             moment = datetime(
                 int(year), _MONTHS.index(month.lower()) + 1, int(day),
                 int(hour), int(minute), int(second or 0),
-                tzinfo=timezone(-offset if sign == "-" else offset),
+                tzinfo=_zone(-offset if sign == "-" else offset),
             )  # fmt: skip
         except ValueError:
             moment = None

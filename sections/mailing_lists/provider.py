@@ -14,14 +14,18 @@ message), marked as continued with the count of those messages.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import html
+import io
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,7 +43,7 @@ from newsletter import (
     html_to_markdown,
 )
 
-from ..mbox import open_archive
+from ..mbox import RawMessage, open_stream, reread
 from . import archive
 from .archive import MailMessage, Skipped
 from .archives import (
@@ -111,10 +115,46 @@ class _Source:
     """pipermail: the month's date.html, which names each message's page."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where a message is: its source's index, its place among that archive's messages,
+    and its bytes' offset and size (read again only if its thread is shown)."""
+
+    source: int
+    position: int
+    offset: int
+    size: int
+
+    def raw(self) -> RawMessage:
+        return RawMessage(b"", b"", position=self.position, offset=self.offset, size=self.size)
+
+
+class _Places:
+    """Each message's :class:`_Origin`, by Message-ID (the first copy's), packed in one
+    array: an archive of 200,000 messages keeps them all while it is threaded."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}
+        self._data = array("q")
+
+    def add(self, message_id: str, source: int, raw: RawMessage, index: int) -> int | None:
+        """Keep where message number ``index`` is, unless its Message-ID was seen; then
+        the number of the first message with that ID."""
+        row = self.rows.setdefault(message_id, len(self._data) // 5)
+        if row == len(self._data) // 5:
+            self._data.extend((source, raw.position, raw.offset, raw.size, index))
+            return None
+        return self._data[row * 5 + 4]
+
+    def get(self, message_id: str) -> _Origin | None:
+        row = self.rows.get(message_id)
+        return None if row is None else _Origin(*self._data[row * 5 : row * 5 + 4])
+
+
 @dataclass
 class _Archive:
     messages: list[MailMessage]
-    origin: dict[str, tuple[int, int]]  # message id -> (source, position in it)
+    origin: _Places  # message id -> where it is
     skipped: Counter[str]
     empty: list[int] = field(default_factory=list)
     """Sources with bytes but not one message: not an mbox archive."""
@@ -144,18 +184,28 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         except SourceError as error:
             ctx.problem(f"{mailing_list.name} ({error.source})", error.reason)
             return []
-        contents: list[bytes] = []
-        for source in sources:
-            try:
-                fetched = await ctx.fetch(source.location, method=source.method)
-                contents.append(fetched.content)
-            except SourceError as error:
-                if not await _nothing_found(mailing_list, source, error, ctx):
-                    ctx.problem(f"{mailing_list.name} ({source.location})", error.reason)
-                contents.append(b"")
+        async with contextlib.AsyncExitStack() as opened:
+            streams: list[BinaryIO] = []
+            for source in sources:
+                try:
+                    streams.append(await _open(mailing_list, source, ctx, opened))
+                except SourceError as error:
+                    if not await _nothing_found(mailing_list, source, error, ctx):
+                        ctx.problem(f"{mailing_list.name} ({source.location})", error.reason)
+                    streams.append(io.BytesIO())
+            return await self._from_archive(mailing_list, sources, streams, options, ctx)
+
+    async def _from_archive(
+        self,
+        mailing_list: MailingList,
+        sources: list[_Source],
+        streams: list[BinaryIO],
+        options: MailingListsOptions,
+        ctx: GatherContext,
+    ) -> list[Item]:
         limit = options.max_message_kb * 1024
         zone = ZoneInfo(mailing_list.timezone) if mailing_list.timezone else None
-        archive = await asyncio.to_thread(_read_archive, contents, limit, zone)
+        archive = await asyncio.to_thread(_read_archive, streams, limit, zone)
         for index in archive.empty:
             ctx.problem(
                 f"{mailing_list.name} ({sources[index].location})",
@@ -173,7 +223,7 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         active = [t for t in threads if any(m.date in ctx.window for m in t.messages)]
         _record_figures(mailing_list.name, archive.messages, active, ctx)
         wanted = {t.root.message_id for t in active}
-        bodies = await asyncio.to_thread(_read_bodies, contents, wanted, limit)
+        bodies = await asyncio.to_thread(_read_bodies, streams, archive.origin, wanted, limit)
         pages = await _thread_pages(mailing_list, active, sources, archive, ctx)
         ctx.source_result(mailing_list.url, len(active))
         return [
@@ -244,40 +294,76 @@ def window_months(window: Window) -> list[tuple[int, int]]:
     return sorted(months)
 
 
-def _read_archive(contents: list[bytes], limit: int, zone: ZoneInfo | None = None) -> _Archive:
+async def _open(
+    mailing_list: MailingList, source: _Source, ctx: GatherContext, opened: AsyncExitStack
+) -> BinaryIO:
+    """The archive file of ``source``, seekable. An mbox (a list's whole history, maybe
+    hundreds of MiB) is streamed, never held in memory; the exports of the other kinds
+    are a month or a week, fetched (and revalidated) like any source."""
+    if mailing_list.kind == "mbox":
+        return await opened.enter_async_context(ctx.open(source.location, source.method))
+    return io.BytesIO((await ctx.fetch(source.location, method=source.method)).content)
+
+
+def _read_archive(streams: list[BinaryIO], limit: int, zone: ZoneInfo | None = None) -> _Archive:
+    """Every message's headers, in one pass over each stream; where each message is
+    kept in ``origin``, so its body can be read again without a second pass."""
     messages: list[MailMessage] = []
-    origin: dict[str, tuple[int, int]] = {}
+    origin = _Places()
+    twice: set[tuple[str, str]] = set()  # (id, address) of Message-IDs seen more than once
     skipped: Counter[str] = Counter()
-    seen: set[tuple[str, str]] = set()
     empty = []
-    for index, content in enumerate(contents):
+    for index, stream in enumerate(streams):
         count = 0
-        for raw, parsed in archive.read(open_archive(content), max_message=limit, zone=zone):
+        for raw, parsed in archive.read(open_stream(stream), max_message=limit, zone=zone):
             count += 1
             if isinstance(parsed, Skipped):
                 skipped[parsed.reason] += 1
                 continue
             # The same message archived twice (two months, two sources), whichever
-            # copy has a Date header and whichever is dated by its envelope.
-            key = (parsed.message_id, parsed.address)
-            if key in seen:
-                continue
-            seen.add(key)
+            # copy has a Date header and whichever is dated by its envelope: the same
+            # Message-ID and sender.
+            first = origin.add(parsed.message_id, index, raw, len(messages))
+            if first is not None:
+                earlier = messages[first]
+                twice.add((earlier.message_id, earlier.address))
+                key = (parsed.message_id, parsed.address)
+                if key in twice:
+                    continue
+                twice.add(key)
             messages.append(parsed)
-            origin.setdefault(parsed.message_id, (index, raw.position))
-        if count == 0 and content.strip():
+        if count == 0 and _holds_text(stream):
             empty.append(index)
     return _Archive(messages, origin, skipped, empty)
 
 
+def _holds_text(stream: BinaryIO) -> bool:
+    stream.seek(0)
+    return bool(stream.read(4096).strip())
+
+
 def _read_bodies(
-    contents: list[bytes], wanted: set[str], limit: int
+    streams: list[BinaryIO], origin: _Places, wanted: set[str], limit: int
 ) -> dict[str, tuple[str, bool]]:
+    """The text of each ``wanted`` message, read again where the header pass found it
+    (in order, so a gzip archive is decompressed forward once more, not parsed)."""
     bodies: dict[str, tuple[str, bool]] = {}
-    for content in contents:
-        for raw, parsed in archive.read(open_archive(content), max_message=limit):
-            if isinstance(parsed, MailMessage) and parsed.message_id in wanted:
-                bodies.setdefault(parsed.message_id, archive.body_text(raw))
+    places = {message_id: origin.get(message_id) for message_id in wanted}
+    found = sorted(
+        (place.source, place.offset, message_id)
+        for message_id, place in places.items()
+        if place is not None
+    )
+    for index, stream in enumerate(streams):
+        mine = [message_id for where, _, message_id in found if where == index]
+        if not mine:
+            continue
+        stream.seek(0)
+        readable = open_stream(stream)
+        for message_id in mine:
+            place = places[message_id]
+            assert place is not None
+            bodies[message_id] = archive.body_text(reread(readable, place.raw(), limit))
     return bodies
 
 
@@ -371,7 +457,8 @@ async def _thread_pages(
     indexes: dict[int, list[tuple[str, str, str]]] = {}
     for found in active:
         root = found.root
-        where, position = archive.origin.get(root.message_id, (0, 0))
+        place = archive.origin.get(root.message_id)
+        where, position = (place.source, place.position) if place else (0, 0)
         source = sources[where] if where < len(sources) else None
         fallback = source.page if source else mailing_list.archive_url or mailing_list.url
         if root.archived_at:
