@@ -3,6 +3,7 @@ phone and desktop widths. Screenshots go to test-artifacts/ for a person to look
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,4 +99,56 @@ def test_dark_mode_darkens_the_content(browser: Any, email: Path) -> None:
     text = page.evaluate("getComputedStyle(document.querySelector('.surface td div')).color")
     assert background == "rgb(22, 27, 34)"  # the theme's dark_surface
     assert text == "rgb(230, 237, 243)"  # its dark_text
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def stripped(email: Path) -> Path:
+    """The email as the Gmail app shows it with a non-Google account: every <style>
+    element gone (and with it classes' rules and media queries)."""
+    html = re.sub(r"<style\b[^>]*>.*?</style>", "", email.read_text("utf-8"), flags=re.DOTALL)
+    assert "<style" not in html
+    path = email.with_name("2011-W26-no-style.html")
+    path.write_text(html, "utf-8")
+    return path
+
+
+def _style(page: Any, selector: str, prop: str) -> list[str]:
+    return list(
+        page.evaluate(
+            f"[...document.querySelectorAll({selector!r})]"
+            f".map(e => getComputedStyle(e).getPropertyValue({prop!r}))"
+        )
+    )
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_without_any_style_element_the_email_keeps_its_look(
+    browser: Any, stripped: Path, width: int
+) -> None:
+    page = _open(browser, stripped, width)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"email-{width}-no-style.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # Colours: the muted metadata, the links, the header.
+    assert set(_style(page, ".meta", "color")) == {"rgb(82, 96, 109)"}
+    assert set(_style(page, ".surface a", "color")) == {"rgb(11, 92, 173)"}
+    assert set(_style(page, ".up", "color")) == {"rgb(47, 133, 90)"}
+    # The stats tables: labels left, figures right, changes centred; the charts' bars.
+    assert set(_style(page, ".st td:first-child", "text-align")) == {"left"}
+    assert set(_style(page, ".st td.v", "text-align")) == {"right"}
+    assert set(_style(page, ".st td.c", "text-align")) == {"center"}
+    assert set(_style(page, ".st th + th:not(.c)", "text-align")) == {"right"}
+    bars = page.evaluate(
+        "[...document.querySelectorAll('.chart .bar table')].map(t => t.offsetWidth)"
+    )
+    assert bars and min(bars) > 0 and len(set(bars)) > 3  # drawn, to scale
+    assert set(_style(page, "h3", "font-weight")) == {"600"}
+    page.close()
+
+
+def test_dark_mode_still_wins_over_the_inlined_colours(browser: Any, email: Path) -> None:
+    page = _open(browser, email, 600, scheme="dark")
+    assert set(_style(page, ".surface .meta", "color")) == {"rgb(157, 167, 179)"}
+    assert set(_style(page, ".surface a", "color")) == {"rgb(108, 182, 255)"}
     page.close()

@@ -144,7 +144,8 @@ def test_theme_reaches_the_email_and_logo_has_alt() -> None:
     )
     page = Renderer(settings=RenderSettings(theme=theme)).render(load_draft(DRAFT), "html")
     assert "#5b1a1a" in page
-    assert "color:#8a1c1c" in page
+    links = [a for t, a in tags(page) if t == "a"]
+    assert links and all(re.search(r"color:\s*#8a1c1c", a.get("style") or "") for a in links)
     assert "Georgia, 'Times New Roman', serif" in page
     images = [a for t, a in tags(page) if t == "img"]
     assert [(i["src"], i["alt"]) for i in images] == [("https://example.org/logo.png", "Bar logo")]
@@ -290,3 +291,36 @@ def test_plain_text_reads_well_in_a_terminal() -> None:
     assert "View in your browser: https://newsletter.openstack.example.org/2011-W26/" in text
     assert "Unsubscribe: https://lists.example.org/unsubscribe" in text
     assert "<" not in text.replace("<community@openstack.org>", "")
+
+
+def styles(html: str) -> str:
+    return "".join(re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL))
+
+
+def test_the_css_is_inlined_and_only_what_cannot_be_stays_in_style() -> None:
+    page = Renderer().render(load_draft(DRAFT), "html")
+    found = tags(page)
+    # Each class the stylesheet styles carries its declarations on the element itself.
+    meta = [a for _, a in found if "meta" in (a.get("class") or "").split()]
+    assert meta and all("color: #52606d" in (a.get("style") or "") for a in meta)
+    h3 = [a for t, a in found if t == "h3"]
+    assert h3 and all("font-size: 18px" in (a.get("style") or "") for a in h3)
+    # The inlined rules are not in <style> a second time; dark mode and hover are.
+    kept = styles(page)
+    assert ".meta { color" not in kept and "h3 { font-size" not in kept
+    assert "prefers-color-scheme: dark" in kept and "h3 a:hover" in kept
+    # An element's own style wins over the stylesheet: the header's title stays white.
+    (h1,) = [a for t, a in found if t == "h1"]
+    assert "font-size:28px" in (h1.get("style") or "").replace(" ", "")
+
+
+def test_an_override_of_the_styles_block_is_inlined_too(tmp_path: Path) -> None:
+    (tmp_path / "templates" / "email").mkdir(parents=True)
+    (tmp_path / "templates" / "email" / "issue.mjml.j2").write_text(
+        '{% extends "builtin:email/issue.mjml.j2" %}'
+        "{% block styles %}{{ super() }} h2 { letter-spacing: 0.5px; }{% endblock %}"
+    )
+    page = Renderer(tmp_path).render(load_draft(DRAFT), "html")
+    h2 = [a for t, a in tags(page) if t == "h2"]
+    assert h2 and all("letter-spacing: 0.5px" in (a.get("style") or "") for a in h2)
+    assert "letter-spacing: 0.5px" not in styles(page)

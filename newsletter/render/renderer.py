@@ -11,6 +11,7 @@ literally, never interpreted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -219,13 +220,43 @@ def _preheader(draft: Draft, sections: list[Section]) -> str:
     return text[: PREHEADER - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
+_INLINE_STYLE = re.compile(
+    r"<mj-style\s+inline\s*=\s*[\"']inline[\"']\s*>(.*?)</mj-style\s*>", re.DOTALL
+)
+
+
 def mjml_to_html(source: str) -> str:
+    """Compile MJML, honouring ``<mj-style inline="inline">`` as MJML does: its CSS goes
+    into each element's ``style`` attribute (css-inline), not into ``<style>``.
+
+    mjml-python emits such a block as an ordinary ``<style>``; the Gmail app with a
+    non-Google account strips ``<style>`` and classes, so colours and alignment must
+    be inline. The other ``<mj-style>`` blocks (dark mode, hover: what cannot be
+    inlined) and MJML's own responsive styles stay in ``<style>``, and only the inline
+    block's rules are inlined: MJML's reset rules on every table would double the size.
+    """
     from mjml import mjml2html  # the Rust core loads only when HTML is wanted
 
+    inline_css = "\n".join(match.group(1) for match in _INLINE_STYLE.finditer(source))
+    source = _INLINE_STYLE.sub("", source)
     try:
-        return str(mjml2html(source, disable_comments=True, fonts={}))
+        html = str(mjml2html(source, disable_comments=True, fonts={}))
     except Exception as error:
         raise RenderError(f"MJML could not be compiled: {error}") from None
+    if not inline_css.strip():
+        return html
+    from css_inline import CSSInliner
+
+    inliner = CSSInliner(
+        inline_style_tags=False,
+        keep_style_tags=True,
+        load_remote_stylesheets=False,
+        extra_css=inline_css,
+    )
+    try:
+        return str(inliner.inline(html))
+    except ValueError as error:  # css-inline's error for CSS it cannot parse
+        raise RenderError(f"the email's inline CSS could not be applied: {error}") from None
 
 
 def renderer_for(
