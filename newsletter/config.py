@@ -119,6 +119,21 @@ class SmtpSettings(_Strict):
         return self.port or {"starttls": 587, "ssl": 465, "plain": 25}[self.security]
 
 
+class DkimSettings(_Strict):
+    """``[send.dkim]``: sign every message (dkimpy). The private key is never stored here."""
+
+    domain: str = Field(description="the d= domain, e.g. example.org")
+    selector: str = Field(description="the s= selector: the key is at SELECTOR._domainkey.DOMAIN")
+    key_file: str = Field("", description="PEM private key, relative to the workspace")
+    key_env: str = Field("", description="environment variable holding the PEM private key")
+
+    @model_validator(mode="after")
+    def _one_key(self) -> DkimSettings:
+        if bool(self.key_file) == bool(self.key_env):
+            raise ValueError("name the private key with exactly one of key_file or key_env")
+        return self
+
+
 class SendSettings(_Strict):
     """``[send]``: who the issue comes from and goes to, and its list headers."""
 
@@ -133,6 +148,7 @@ class SendSettings(_Strict):
     archive_url: str = Field("", description="List-Archive; default: [newsletter] url")
     unsubscribe_url: str = Field("", description="https URL; '{email}' is replaced")
     unsubscribe_mailto: str = Field("", description="address that unsubscribes by mail")
+    dkim: DkimSettings | None = None
     smtp: SmtpSettings | None = None
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newsletter.config import SendSettings
 from newsletter.draft.file import draft_node, dump, load_draft
-from newsletter.draft.lint import GMAIL_CLIP, LinkCache
+from newsletter.draft.lint import GMAIL_CLIP, LinkCache, deliverability_findings
 from newsletter.model import Draft, Section
 from newsletter.model import Item as _Item
 from tests.conftest import EXAMPLE
@@ -192,3 +193,46 @@ def test_fix_removes_tracking_parameters_and_keeps_the_editors_comments(
     assert "# my own comment" in text
     again = cli("-C", ws, "lint", "--no-links", "--fix")
     assert "Removed" not in again.output  # nothing more to remove
+
+
+# ------------------------------------------------------------------ deliverability
+
+HTML = (
+    '<!doctype html><html lang="en"><head><style>{css}</style></head><body>'
+    '<img src="https://example.org/a.png" alt="A"><img src="https://example.org/b.png" alt="">'
+    "{extra}</body></html>"
+)
+SETTINGS = SendSettings.model_validate(
+    {
+        "from": "Bar <bar@example.org>",
+        "subscribers": "subscribers.csv",
+        "unsubscribe_url": "https://example.org/u?email={email}",
+        "dkim": {"domain": "example.org", "selector": "s", "key_env": "K"},
+    }
+)
+
+
+def test_a_clean_email_has_no_deliverability_finding() -> None:
+    html = HTML.format(css="a { color: red }", extra="")
+    assert deliverability_findings(html, "text", SETTINGS, mails_subscribers=True) == []
+
+
+def test_each_deliverability_problem_is_found() -> None:
+    html = HTML.format(css="a { color: red }" * 1200, extra='<img src="https://x.example/p.gif">')
+    html = html.replace(' lang="en"', "")
+    settings = SETTINGS.model_copy(update={"unsubscribe_url": "", "dkim": None})
+    found = {
+        (f.level, f.where, f.message[:30])
+        for f in deliverability_findings(html, " \n", settings, mails_subscribers=True)
+    }
+    assert found == {
+        ("warning", "email", "its <style> blocks hold 18.8 K"),
+        ("error", "email", "image 'https://x.example/p.gif"),
+        ("warning", "email", "no lang on <html>: screen read"),
+        ("error", "email", "the plain-text part is empty"),
+        ("error", "send.unsubscribe_url", "subscribers are mailed directl"),
+        ("warning", "send.dkim", "messages are not DKIM-signed: "),
+    }
+    # A list's own post needs no one-click link of ours, nor our signature.
+    listed = deliverability_findings(html, "t", settings, mails_subscribers=False)
+    assert not any(f.where.startswith("send.") for f in listed)

@@ -1,5 +1,6 @@
 """Checks on a draft before it is sent: dead links, tracking parameters, empty
-sections, an email too big for Gmail, links that are not absolute.
+sections, an email too big for Gmail, links that are not absolute, and what mailbox
+providers look at (:func:`deliverability_findings`, which ``send`` runs too).
 
 Links are checked concurrently by a checker the caller gives (the CLI passes the
 fetcher's, so the links, which come from untrusted sources, are asked under the same
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 from ruamel.yaml.comments import CommentedMap
 
+from ..config import SendSettings
 from ..fileio import write_atomic
 from ..model import Draft
 from ..state import STATE_DIR
@@ -30,6 +32,8 @@ from ..urls import clean_url, tracking_params
 from .file import yaml_scalar
 
 GMAIL_CLIP = 102 * 1024
+GMAIL_STYLE = 16 * 1024
+"""Gmail's web client drops a <style> block larger than this."""
 CACHE_NAME = "links.json"
 CACHE_SECONDS = 24 * 3600
 
@@ -174,6 +178,92 @@ def html_findings(html: str) -> list[Finding]:
     for href in parser.hrefs:
         if urlsplit(href).scheme not in {"http", "https", "mailto"}:
             findings.append(Finding("error", "email", f"link {href!r} is not absolute"))
+    return findings
+
+
+class _Tags(HTMLParser):
+    """What the deliverability checks read in the email: <html lang>, images' alt,
+    and the size of every <style> block."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang: str | None = None
+        self.images_without_alt: list[str] = []
+        self.style_bytes = 0
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.lang = (values.get("lang") or "").strip()
+        elif tag == "img" and "alt" not in values:
+            self.images_without_alt.append(values.get("src") or "")
+        elif tag == "style":
+            self._in_style = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.style_bytes += len(data.encode())
+
+
+def deliverability_findings(
+    html: str, text: str, settings: SendSettings | None, mails_subscribers: bool
+) -> list[Finding]:
+    """What mailbox providers and readers' clients need, beyond the size (see
+    :func:`html_findings`): <style> within Gmail's 16 KB, an ``alt`` on every image,
+    the ``lang`` of the email, a plain-text part, and — when subscribers are mailed
+    directly — a one-click ``List-Unsubscribe`` (RFC 8058) and a DKIM signature, which
+    Gmail's and Yahoo's bulk-sender rules require."""
+    findings = []
+    tags = _Tags()
+    tags.feed(html)
+    if tags.style_bytes > GMAIL_STYLE:
+        findings.append(
+            Finding(
+                "warning",
+                "email",
+                f"its <style> blocks hold {tags.style_bytes / 1024:.1f} KiB; Gmail ignores "
+                f"them over {GMAIL_STYLE // 1024} KiB (inlined styles remain, dark mode and "
+                "the phone layout are lost)",
+            )
+        )
+    for src in tags.images_without_alt:
+        findings.append(
+            Finding(
+                "error",
+                "email",
+                f'image {src!r} has no alt text (alt="" for one that is only decoration)',
+            )
+        )
+    if not tags.lang:
+        findings.append(
+            Finding("warning", "email", "no lang on <html>: screen readers guess the language")
+        )
+    if not text.strip():
+        findings.append(Finding("error", "email", "the plain-text part is empty"))
+    if settings is not None and mails_subscribers:
+        if not settings.unsubscribe_url.startswith("https://"):
+            findings.append(
+                Finding(
+                    "error",
+                    "send.unsubscribe_url",
+                    "subscribers are mailed directly but there is no https unsubscribe URL: "
+                    "Gmail and Yahoo require a one-click List-Unsubscribe (RFC 8058) from "
+                    "bulk senders",
+                )
+            )
+        if settings.dkim is None:
+            findings.append(
+                Finding(
+                    "warning",
+                    "send.dkim",
+                    "messages are not DKIM-signed: Gmail and Yahoo require DKIM from bulk senders",
+                )
+            )
     return findings
 
 

@@ -13,6 +13,7 @@ from ...draft.lint import (
     LinkCache,
     check_links,
     content_findings,
+    deliverability_findings,
     draft_links,
     fix_tracking,
     html_findings,
@@ -41,7 +42,15 @@ def run(
 
     found = draft_links(draft)
     findings = content_findings(draft, found)
-    findings += html_findings(renderer.render(draft, "html"))
+    html = renderer.render(draft, "html")
+    findings += html_findings(html)
+    settings = config.send if config is not None else None
+    findings += deliverability_findings(
+        html,
+        renderer.render(draft, "txt"),
+        settings,
+        mails_subscribers=settings is not None and bool(settings.subscribers),
+    )
     if links:
         cache = LinkCache(workspace)
         to_check = [url for url in found if not cache.fresh(url)]
