@@ -89,34 +89,19 @@ class RenderOptions(_Strict):
     )
 
 
-class SmtpSettings(_Strict):
-    """``[send.smtp]``: how to reach the mail server. The password is never stored here."""
+class ListAddress(_Strict):
+    """A list address in ``[send] to`` written as a table, to name its own unsubscribe."""
 
-    host: str
-    port: int | None = Field(None, ge=1, le=65535, description="default: 587, 465 or 25")
-    security: Literal["starttls", "ssl", "plain"] = "starttls"
-    username: str = ""
-    password_env: str = Field("", description="environment variable holding the password")
-    keyring_service: str = Field("", description="system keyring service; default smtp://HOST")
-    ca_file: str = Field("", description="PEM file of a private CA to trust (workspace-relative)")
-    timeout: float = Field(30.0, gt=0, description="seconds for the connection and each command")
-    rate_per_minute: float = Field(0.0, ge=0, description="most messages a minute; 0: no limit")
-    retries: int = Field(3, ge=0, description="retries of a temporary failure per recipient")
-    retry_delay: float = Field(5.0, ge=0, description="seconds before the first retry; doubles")
+    address: str = Field(description="'Name <list@example.org>' or 'list@example.org'")
+    unsubscribe: list[str] = Field(
+        default_factory=list,
+        description="the list's own unsubscribe URLs (mailto: or https:), for List-Unsubscribe",
+    )
 
-    @model_validator(mode="before")
+    @field_validator("unsubscribe", mode="before")
     @classmethod
-    def _no_password(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "password" in data:
-            raise ValueError(
-                "never put the password in newsletter.toml: name an environment variable "
-                "with password_env, or store it in the system keyring"
-            )
-        return data
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or {"starttls": 587, "ssl": 465, "plain": 25}[self.security]
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class DkimSettings(_Strict):
@@ -135,12 +120,16 @@ class DkimSettings(_Strict):
 
 
 class SendSettings(_Strict):
-    """``[send]``: who the issue comes from and goes to, and its list headers."""
+    """``[send]``: who the issue comes from and goes to, its list headers, how it is paced
+    and signed, and the backend that delivers it. Each backend's options are its own
+    ``[send.<backend>]`` table, validated by the backend (``newsletter.send.backend``)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: str = Field(alias="from", description="e.g. 'Community <community@example.org>'")
-    to: list[str] = Field(default_factory=list, description="list addresses to post to")
+    to: list[str | ListAddress] = Field(
+        default_factory=list, description="list addresses to post to"
+    )
     subscribers: str = Field("", description="CSV (email,name) of individual recipients")
     subject: str = "{title} ({window})"
     reply_to: str = ""
@@ -148,8 +137,23 @@ class SendSettings(_Strict):
     archive_url: str = Field("", description="List-Archive; default: [newsletter] url")
     unsubscribe_url: str = Field("", description="https URL; '{email}' is replaced")
     unsubscribe_mailto: str = Field("", description="address that unsubscribes by mail")
+    backend: str = Field("smtp", description="how messages leave: smtp, mailman3, or a plugin")
+    max_per_second: float = Field(0.0, ge=0, description="most messages a second; 0: no limit")
+    retries: int = Field(3, ge=0, description="retries of a temporary failure per recipient")
+    retry_delay: float = Field(5.0, ge=0, description="seconds before the first retry; doubles")
     dkim: DkimSettings | None = None
-    smtp: SmtpSettings | None = None
+    backends: dict[str, dict[str, Any]] = Field(default_factory=dict, exclude=True)
+    """The ``[send.<name>]`` tables other than ``dkim``, for the backends to validate."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _backend_tables(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        own = {name for name in cls.model_fields} | {"from"}
+        tables = {k: v for k, v in data.items() if isinstance(v, dict) and k not in own}
+        rest = {k: v for k, v in data.items() if k not in tables and k != "backends"}
+        return {**rest, "backends": tables}
 
 
 @dataclass

@@ -10,6 +10,7 @@ NewsletterError
 ├── LockedError      another run holds the workspace lock
 ├── ConflictError    a draft changed on disk while a command worked on it; not overwritten
 └── WriteError       a file could not be written; what it would replace is unchanged
+    └── JournalError a delivery could not be recorded: the send stopped at once
 """
 
 from __future__ import annotations
@@ -83,3 +84,9 @@ class ConflictError(NewsletterError):
 class WriteError(NewsletterError):
     """A file could not be written (a full disk, a size limit, permissions); the files
     the write would have replaced were left as they were."""
+
+
+class JournalError(WriteError):
+    """A delivery could not be recorded in the journal or the send records (a full disk,
+    a read-only file): the send stops at once, because going on would send without a
+    record; the message says what the recipient in flight may have."""

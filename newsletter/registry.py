@@ -38,10 +38,11 @@ class BrokenPlugin:
     name: str
     distribution: str
     error: str
+    kind: str = "provider"
 
     def describe(self) -> str:
         return (
-            f"provider {self.name!r} is installed (from {self.distribution}) but failed to "
+            f"{self.kind} {self.name!r} is installed (from {self.distribution}) but failed to "
             f"load: {self.error}; reinstall it, or remove it with: "
             f"pip uninstall {self.distribution}"
         )

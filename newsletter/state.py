@@ -96,6 +96,40 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (issue, section, source)
     );
     """,
+    # Delivery states that say what the server may have (newsletter/send/journal.py):
+    # every recipient starts 'pending'; 'attempting' is committed before MAIL FROM,
+    # 'unknown' before the final dot, then 'sent', 'failed' (permanent), 'deferred'
+    # (temporary) or 'held' (a list's moderation queue). An old 'attempt' row may have
+    # died after the dot: it becomes 'unknown'. A round remembers its send backend.
+    """
+    CREATE TABLE deliveries_v3 (
+        issue TEXT NOT NULL,
+        round INTEGER NOT NULL,
+        recipient TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN
+            ('pending', 'attempting', 'unknown', 'sent', 'failed', 'deferred', 'held')),
+        error TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at TEXT,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        PRIMARY KEY (issue, round, recipient),
+        FOREIGN KEY (issue, round) REFERENCES sends (issue, round)
+    );
+    INSERT INTO deliveries_v3
+        SELECT issue, round, recipient, message_id,
+            CASE
+                WHEN status = 'attempt' THEN 'unknown'
+                WHEN status = 'failed' AND permanent = 0 THEN 'deferred'
+                ELSE status
+            END,
+            error, attempts, first_attempt_at, updated_at, sent_at
+        FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_v3 RENAME TO deliveries;
+    ALTER TABLE sends ADD COLUMN backend TEXT NOT NULL DEFAULT 'smtp';
+    """,
 ]
 
 

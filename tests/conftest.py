@@ -5,11 +5,13 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.servers import FeedServer
+from tests.smtp import MailServer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "openstack"
 
@@ -83,3 +85,18 @@ def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     from tests.wheelhouse import build_wheel
 
     return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture
+def servers() -> Iterator[Callable[..., MailServer]]:
+    """Start real SMTP servers on 127.0.0.1: ``servers(**knobs)`` (see MailServer)."""
+    started: list[MailServer] = []
+
+    def start(**options: Any) -> MailServer:
+        server = MailServer(**options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

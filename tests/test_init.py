@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from newsletter.registry import ProviderRegistry
+from newsletter.send.mailman3 import Mailman3Options
+from newsletter.send.smtp import SmtpOptions
 from newsletter.workspace import open_config
 
 BUILT_IN = {"blogs", "events", "mailing_lists", "stats", "inbox"}
@@ -57,7 +59,8 @@ def test_init_makes_a_workspace_with_every_provider_commented(tmp_path: Path, cl
     (ws / "newsletter.toml").write_text(full)
     config = open_config(ws)
     assert {section.provider for section in config.sections} == BUILT_IN
-    assert config.send is not None and config.send.smtp is not None
+    assert config.send is not None
+    SmtpOptions.model_validate(config.send.backends["smtp"])  # the keys shown are its own
     assert config.newsletter.editor == "Jane Doe"
     assert tomllib.loads(full)["http"]["deadline"] == 60
     # And so is every optional setting shown ("## key = value").
@@ -67,6 +70,8 @@ def test_init_makes_a_workspace_with_every_provider_commented(tmp_path: Path, cl
     stats = next(s for s in config.sections if s.provider == "stats")
     assert len(stats.options.github) == 1  # type: ignore[attr-defined]
     assert config.send is not None and config.send.subscribers == "subscribers.csv"
+    assert config.send.dkim is not None and config.send.max_per_second == 14
+    Mailman3Options.model_validate(config.send.backends["mailman3"])
 
     again = cli("-C", tmp_path, "init", "myweekly")
     assert again.exit_code == 2 and "already exists" in again.output

@@ -13,6 +13,7 @@ from newsletter.draft.lint import GMAIL_CLIP, LinkCache, deliverability_findings
 from newsletter.model import Draft, Section
 from newsletter.model import Item as _Item
 from tests.conftest import EXAMPLE
+from tests.sending import said, send, workspace
 from tests.servers import FeedServer, Route
 
 
@@ -236,3 +237,24 @@ def test_each_deliverability_problem_is_found() -> None:
     # A list's own post needs no one-click link of ours, nor our signature.
     listed = deliverability_findings(html, "t", settings, mails_subscribers=False)
     assert not any(f.where.startswith("send.") for f in listed)
+
+
+def test_send_runs_the_checks_first_and_refuses_on_an_error(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    server = servers()
+    ws = workspace(tmp_path, server.port, 'security = "plain"')
+    override = ws / "templates" / "email" / "issue.mjml.j2"
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.write_text(
+        '{% extends "builtin:email/issue.mjml.j2" %}{% block footer %}{{ super() }}'
+        '<mj-section><mj-column><mj-text><img src="https://example.org/pixel.gif">'
+        "</mj-text></mj-column></mj-section>{% endblock %}"
+    )
+    assert cli("-C", ws, "lint", "--no-links").exit_code == 9
+    refused = send(cli, ws)
+    assert refused.exit_code == 6
+    assert "has no alt text" in said(refused) and "--skip-lint" in said(refused)
+    assert server.rcpt_attempts == []
+    assert send(cli, ws, "--skip-lint").exit_code == 0
+    assert len(server.received) == 3

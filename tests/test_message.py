@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from newsletter.config import SendSettings
 from newsletter.errors import SendError
 from newsletter.model import Draft, Window
+from newsletter.send.journal import Recipient
 from newsletter.send.message import build, check_header_text, prepare
 
 WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ SETTINGS = SendSettings.model_validate(
 def message_for(title: str, html: str = "<p>hi</p>", workspace: Path = Path()) -> EmailMessage:
     draft = Draft(issue="2026-W47", title=title, window=WINDOW)
     issue = prepare(draft, "hi\n", html, SETTINGS, workspace, "")
-    raw = build(issue, ("reader@example.org", "Rëader"), WHEN).as_bytes()
+    raw = build(issue, Recipient("reader@example.org", "Rëader"), WHEN)
     parsed = message_from_bytes(raw, policy=default)
     assert isinstance(parsed, EmailMessage)
     return parsed
@@ -78,3 +79,17 @@ def test_an_image_outside_the_workspace_is_refused(tmp_path: Path) -> None:
     workspace.mkdir()
     with pytest.raises(SendError, match="not a file in"):
         message_for("Bar", '<img src="../secret.png">', workspace)
+
+
+@given(st.lists(st.sampled_from([".", "..", "a", " ", "\r\n", "\n", "\r", "From "]), max_size=40))
+def test_the_data_payload_is_dot_stuffed_with_crlf_line_ends(pieces: list[str]) -> None:
+    from newsletter.send.smtp import _dot_stuffed
+
+    message = "".join(pieces).encode()
+    payload = _dot_stuffed(message)
+    lines = payload.split(b"\r\n")
+    assert payload.endswith(b"\r\n") and all(b"\r" not in x and b"\n" not in x for x in lines)
+    # What the server reads back (RFC 5321 4.5.2) is the message with CRLF line ends.
+    unstuffed = b"\r\n".join(x[1:] if x.startswith(b".") else x for x in lines)
+    expected = message.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
+    assert unstuffed.rstrip(b"\r\n") == expected.rstrip(b"\r\n")

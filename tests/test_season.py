@@ -202,12 +202,13 @@ url = "dev.mbox"
 [send]
 from = "Season <season@example.org>"
 subscribers = "subscribers.csv"
+unsubscribe_url = "https://season.example.org/unsubscribe?email={{email}}"
+retry_delay = 0
 
 [send.smtp]
 host = "127.0.0.1"
 port = {port}
 security = "plain"
-retry_delay = 0
 """
 
 

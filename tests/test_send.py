@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import re
-import shutil
 import sqlite3
 import ssl
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from email import message_from_string
 from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,7 @@ import pytest
 import trustme
 
 from newsletter.lock import workspace_lock
-from tests.conftest import EXAMPLE
-from tests.smtp import MailServer
+from tests.sending import count, journal, said, send, subscribe, workspace
 
 SUBSCRIBERS = ["stefano@example.org", "thierry@example.org", "anne@example.org"]
 PASSWORD = "s3cret-Pa55"
@@ -37,50 +37,10 @@ def server_context(ca: trustme.CA) -> ssl.SSLContext:
     return context
 
 
-@pytest.fixture
-def servers() -> Iterator[Callable[..., MailServer]]:
-    started: list[MailServer] = []
-
-    def start(**options: Any) -> MailServer:
-        server = MailServer(**options).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-def workspace(tmp_path: Path, port: int, smtp: str = "", send: str = "", ca: Any = None) -> Path:
-    """The example workspace in tmp, its [send.smtp] pointed at ``port``."""
-    root = tmp_path / "openstack"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("out", ".newsletter", "*.bak"))
-    config = (root / "newsletter.toml").read_text("utf-8")
-    config = config[: config.index("[send.smtp]")].replace("[send]\n", f"[send]\n{send}\n")
-    config += f'[send.smtp]\nhost = "127.0.0.1"\nport = {port}\nretry_delay = 0\n{smtp}\n'
-    (root / "newsletter.toml").write_text(config, "utf-8")
-    if ca is not None:
-        ca.cert_pem.write_to_path(str(root / "ca.pem"))
-    return root
-
-
 TLS_AUTH = (
     'security = "starttls"\nca_file = "ca.pem"\nusername = "bot"\n'
     'password_env = "NEWSLETTER_SMTP_PASSWORD"\n'
 )
-
-
-def send(cli: Any, ws: Path, *args: str) -> Any:
-    return cli("-C", ws, "send", "--yes", "--force", *args)
-
-
-def said(result: Any) -> str:
-    """The command's output with rich's line wrapping undone."""
-    return " ".join(result.output.split())
-
-
-def count(server: MailServer) -> Counter[str]:
-    return Counter(rcpt for received in server.received for rcpt in received.recipients)
 
 
 def check_message(message: EmailMessage, recipient: str) -> None:
@@ -108,16 +68,6 @@ def check_message(message: EmailMessage, recipient: str) -> None:
     # The body's unsubscribe link is this recipient's own, in both parts.
     own = f"https://newsletter.openstack.example.org/unsubscribe?email={quoted}"
     assert own in text.get_content() and own in html.get_content()
-
-
-def journal(ws: Path) -> list[tuple[str, str, int]]:
-    db = sqlite3.connect(ws / ".newsletter" / "state.db")
-    try:
-        return db.execute(
-            "SELECT recipient, status, attempts FROM deliveries ORDER BY recipient"
-        ).fetchall()
-    finally:
-        db.close()
 
 
 # ------------------------------------------------------------------ delivering
@@ -387,34 +337,46 @@ def test_test_to_sends_one_marked_copy_and_journals_nothing(
 # ------------------------------------------------------------------ failures and resuming
 
 
-def test_a_dropped_connection_then_a_rerun_sends_the_rest_exactly_once(
+def test_a_connection_lost_after_the_message_is_unknown_and_never_retried_unasked(
     tmp_path: Path, servers: Any, cli: Any
 ) -> None:
+    # The server hangs up after the final dot: the message may or may not be kept.
     server = servers(drop_after=1)
-    ws = workspace(tmp_path, server.port, 'security = "plain"\nretries = 1')
+    ws = workspace(tmp_path, server.port, 'security = "plain"', send="retries = 1")
     first = send(cli, ws)
     assert first.exit_code == 6
     assert count(server) == Counter(SUBSCRIBERS[:1])
-    assert "left to try" in said(first)
+    assert "2 recipient(s) may already have it" in said(first)
+    assert server.rcpt_attempts == SUBSCRIBERS  # each tried once, never retried
+    assert [status for _, status, _ in journal(ws)] == ["unknown", "sent", "unknown"]
+    log = cli("-C", ws, "log", "2011-W26").stdout
+    assert re.search(r"Thierry Carrez\s+│ unknown \(may have it\)", log)
+    assert "may already have round 1" in log
 
     server.drop_after = None
-    second = send(cli, ws)
-    assert second.exit_code == 0, second.output
+    again = send(cli, ws)
+    assert again.exit_code == 6 and "already sent" in said(again)
+    assert count(server) == Counter(SUBSCRIBERS[:1])
+
+    retried = send(cli, ws, "--retry-unknown")
+    assert retried.exit_code == 0, retried.output
     assert count(server) == Counter(SUBSCRIBERS)
-    assert "1 already done" in said(second)
+    # The same Message-ID: a reader who got both copies can tell them apart.
+    ids = {r.recipients[0]: r.message["Message-ID"] for r in server.received}
+    assert ".r2." not in ids["thierry@example.org"]
 
 
 def test_status_says_whether_when_and_to_how_many_an_issue_was_sent(
     tmp_path: Path, servers: Any, cli: Any
 ) -> None:
-    server = servers(drop_after=1)
-    ws = workspace(tmp_path, server.port, 'security = "plain"\nretries = 1')
+    server = servers(quota_after=1)  # the relay's quota stops the round after one
+    ws = workspace(tmp_path, server.port, 'security = "plain"')
     assert "Not sent yet." in said(cli("-C", ws, "status"))
     send(cli, ws)
     unfinished = said(cli("-C", ws, "status"))
     assert "Sending unfinished: 1 of 3 recipient(s) have it (started 20" in unfinished
     assert "run 'newsletter send' again to resume" in unfinished
-    server.drop_after = None
+    server.quota_after = None
     send(cli, ws)
     done = said(cli("-C", ws, "status"))
     assert re.search(r"Sent on \d{4}-\d\d-\d\d \d\d:\d\d UTC to 3 of 3 recipient\(s\)\.", done)
@@ -444,7 +406,7 @@ def test_a_permanent_refusal_is_recorded_and_never_retried(
     assert server.rcpt_attempts.count("anne@example.org") == 1
 
 
-def test_killing_the_sender_midway_then_rerunning_delivers_each_once(
+def test_killing_the_sender_after_the_final_dot_leaves_it_unknown(
     tmp_path: Path, servers: Any, cli: Any
 ) -> None:
     server = servers(hang_after=1)
@@ -459,16 +421,203 @@ def test_killing_the_sender_midway_then_rerunning_delivers_each_once(
         while server.rcpt_attempts.count(SUBSCRIBERS[1]) == 0:
             assert time.monotonic() < deadline, "the sender never reached the second recipient"
             time.sleep(0.02)
-        time.sleep(0.1)  # let it reach DATA, where the server never answers
+        time.sleep(0.2)  # let it send the message, whose 250 never comes
     finally:
         sender.kill()
         sender.wait()
     assert count(server) == Counter(SUBSCRIBERS[:1])
-    assert (SUBSCRIBERS[1], "attempt", 1) in journal(ws)
+    assert (SUBSCRIBERS[1], "unknown", 1) in journal(ws)
 
     server.hang_after = None
     result = send(cli, ws)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 6
+    assert "1 recipient(s) may already have it (the server was given the message but " in said(
+        result
+    )
+    assert f"answer was lost): {SUBSCRIBERS[1]}." in said(result)
+    assert count(server) == Counter([SUBSCRIBERS[0], SUBSCRIBERS[2]])
+    assert send(cli, ws, "--retry-unknown").exit_code == 0
     assert count(server) == Counter(SUBSCRIBERS)
-    resent = [r.message for r in server.received if r.recipients == [SUBSCRIBERS[1]]]
-    assert resent[0]["Message-ID"].startswith("<2011-W26.")
+
+
+# ------------------------------------------------------------------ lists, addresses, DKIM
+
+
+def test_a_list_address_gets_the_lists_headers_never_a_personal_unsubscribe(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    server = servers()
+    ws = workspace(
+        tmp_path,
+        server.port,
+        'security = "plain"',
+        send='to = [{ address = "OpenStack <announce@lists.example.org>", '
+        'unsubscribe = "mailto:announce-leave@lists.example.org" }]',
+    )
+    assert send(cli, ws).exit_code == 0
+    by_rcpt = {r.recipients[0]: r.message for r in server.received}
+    post = by_rcpt["announce@lists.example.org"]
+    assert post["To"].addresses[0].display_name == "OpenStack"
+    assert post["List-Id"] == '"OpenStack Community" <weekly.openstack.example.org>'
+    assert post["List-Post"] == "<mailto:announce@lists.example.org>"
+    # The list's own unsubscribe: any member pressing the button leaves the list,
+    # not the list address.
+    assert post["List-Unsubscribe"] == "<mailto:announce-leave@lists.example.org>"
+    assert post["List-Unsubscribe-Post"] is None
+    body = post.get_body(("plain",)).get_content()
+    assert "unsubscribe?email=announce" not in body
+    assert "https://newsletter.openstack.example.org/unsubscribe?email=" in body
+    for address in SUBSCRIBERS:  # subscribers keep their own one-click link
+        check_message(by_rcpt[address], address)
+        assert by_rcpt[address]["List-Post"] is None
+
+
+def test_an_internationalized_address_goes_with_smtputf8_or_alone_is_reported(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    plain = servers()
+    ws = workspace(tmp_path, plain.port, 'security = "plain"')
+    with (ws / "subscribers.csv").open("a", encoding="utf-8") as csv:
+        csv.write("chloé@example.fr,Chloé Dupont\nanna@bücher.example,Anna\n")
+
+    refused = send(cli, ws)
+    assert refused.exit_code == 6
+    assert "chloé@example.fr is an internationalized address and 127.0.0.1:" in said(refused)
+    assert "does not offer SMTPUTF8" in said(refused)
+    # Everyone else got it; an internationalized domain travels in its ASCII form.
+    assert count(plain) == Counter([*SUBSCRIBERS, "anna@xn--bcher-kva.example"])
+    assert ("chloé@example.fr", "failed", 1) in journal(ws)
+
+    utf8 = servers(smtputf8=True)
+    config = ws / "newsletter.toml"
+    config.write_text(config.read_text().replace(f"port = {plain.port}", f"port = {utf8.port}"))
+    retried = send(cli, ws, "--retry-failed")
+    assert retried.exit_code == 0, retried.output
+    assert count(utf8) == Counter(["chloé@example.fr"])
+    message = message_from_string(utf8.received[0].raw.decode("utf-8"), policy=default)
+    assert message["To"].addresses[0].username == "chloé"
+    assert message["Subject"] == "OpenStack Community Weekly Newsletter (June 25 – July 1, 2011)"
+    assert b'To: "Chlo\xc3\xa9 Dupont" <chlo\xc3\xa9@example.fr>' in utf8.received[0].raw
+
+
+def _dkim_key() -> tuple[bytes, bytes]:
+    """A fresh RSA key: its PEM, and the TXT record that would publish it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+
+DKIM = '\n[send.dkim]\ndomain = "openstack.example.org"\nselector = "weekly"\n'
+
+
+def _verified(raw: bytes, record: bytes) -> bool:
+    import dkim
+
+    def dns(name: bytes, timeout: int = 5) -> bytes | None:
+        return record if name == b"weekly._domainkey.openstack.example.org." else None
+
+    return bool(dkim.verify(raw, dnsfunc=dns))
+
+
+def test_every_message_is_dkim_signed_over_the_one_click_headers(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    pem, record = _dkim_key()
+    server = servers()
+    ws = workspace(
+        tmp_path,
+        server.port,
+        'security = "plain"\n' + DKIM + 'key_file = "dkim.pem"',
+        send='to = ["announce@lists.example.org"]',
+    )
+    (ws / "dkim.pem").write_bytes(pem)
+    result = send(cli, ws)
+    assert result.exit_code == 0, result.output
+    assert "not DKIM-signed" not in said(result)
+    assert len(server.received) == 4
+    for received in server.received:
+        assert _verified(received.raw, record), received.recipients
+        signature = " ".join(str(received.message["DKIM-Signature"]).split())
+        signed = set(re.search(r"\bh=([^;]+)", signature).group(1).replace(" ", "").split(":"))  # type: ignore[union-attr]
+        assert {"from", "to", "subject", "date", "message-id", "list-id"} <= signed
+        if received.recipients != ["announce@lists.example.org"]:
+            assert {"list-unsubscribe", "list-unsubscribe-post"} <= signed
+    # A signature made with another key does not verify: the check can fail.
+    _, other = _dkim_key()
+    assert not _verified(server.received[0].raw, other)
+
+
+def test_a_dkim_key_from_the_environment_signs_the_dry_run(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pem, record = _dkim_key()
+    monkeypatch.setenv("DKIM_KEY", pem.decode().replace("\n", "\\n"))  # one line, as kept
+    ws = workspace(tmp_path, 9, 'security = "plain"\n' + DKIM + 'key_env = "DKIM_KEY"')
+    assert cli("-C", ws, "send", "--dry-run").exit_code == 0
+    files = sorted((ws / "out" / "2011-W26").glob("*.eml"))
+    assert len(files) == 3 and all(_verified(f.read_bytes(), record) for f in files)
+
+
+def test_a_dkim_key_that_cannot_sign_is_a_config_error_before_sending(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    server = servers()
+    ws = workspace(tmp_path, server.port, 'security = "plain"\n' + DKIM + 'key_file = "dkim.pem"')
+    (ws / "dkim.pem").write_text("-----BEGIN RSA PRIVATE KEY-----\nnot a key\n")
+    result = send(cli, ws)
+    assert result.exit_code == 3
+    assert "send.dkim: the key in dkim.pem cannot sign" in said(result)
+    assert server.rcpt_attempts == []
+
+
+# ------------------------------------------------------------------ flags and pacing
+
+
+def test_retry_failed_tries_only_the_refused_again(tmp_path: Path, servers: Any, cli: Any) -> None:
+    server = servers(refuse={"anne@example.org": "550 5.1.1 no such user"})
+    ws = workspace(tmp_path, server.port, 'security = "plain"')
+    assert send(cli, ws).exit_code == 6
+    nothing = send(cli, ws)
+    assert nothing.exit_code == 6 and "already sent" in said(nothing)
+
+    server.refuse = {}
+    retried = send(cli, ws, "--retry-failed")
+    assert retried.exit_code == 0, retried.output
+    assert count(server) == Counter(SUBSCRIBERS)
+    again = send(cli, ws, "--retry-failed")
+    assert again.exit_code == 6 and "no recipient is failed" in said(again)
+
+
+def test_resend_asks_first_and_says_what_it_will_do(tmp_path: Path, servers: Any, cli: Any) -> None:
+    server = servers()
+    ws = workspace(tmp_path, server.port, 'security = "plain"')
+    assert send(cli, ws).exit_code == 0
+    asked = cli("-C", ws, "send", "--force", "--resend")
+    assert asked.exit_code == 2
+    assert "was already sent (round 1, to 3 recipient(s))" in said(asked)
+    assert "AGAIN, with new Message-IDs" in said(asked)
+    assert len(server.received) == 3
+
+
+def test_one_connection_carries_every_message_at_the_paced_rate(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    server = servers()
+    ws = workspace(tmp_path, server.port, 'security = "plain"', send="max_per_second = 20")
+    subscribe(ws, 12)
+    assert send(cli, ws).exit_code == 0
+    assert len(server.received) == 12
+    assert len(server.connections) == 1
+    # Each transaction starts 1/20 s after the one before it, at the earliest.
+    span = server.received[-1].at - server.received[0].at
+    assert span >= 11 / 20 * 0.9

@@ -401,11 +401,18 @@ def publish(ctx: click.Context, draft_file: Path | None, site: Path | None, mark
 @click.option("--force/--no-force", default=False, help="Send a draft that is not approved.")
 @click.option(
     "--resend/--no-resend", default=False,
-    help="Send an issue that was already sent, to everyone, again.",
+    help="Send an issue already sent to everyone again (new Message-IDs); asks first.",
+)  # fmt: skip
+@click.option("--retry-failed", is_flag=True, help="Try again the recipients that were refused.")
+@click.option(
+    "--retry-unknown", is_flag=True,
+    help="Send again to those who may already have it (the answer was lost).",
 )  # fmt: skip
 @click.option(
-    "--allow-plain", is_flag=True, help="Allow security = 'plain' to a non-loopback server."
-)
+    "--allow-plain", is_flag=True,
+    help="Allow a clear-text connection to a non-loopback server.",
+)  # fmt: skip
+@click.option("--skip-lint", is_flag=True, help="Send even if the lint checks find errors.")
 @click.pass_context
 def send(
     ctx: click.Context,
@@ -415,12 +422,18 @@ def send(
     yes: bool,
     force: bool,
     resend: bool,
+    retry_failed: bool,
+    retry_unknown: bool,
     allow_plain: bool,
+    skip_lint: bool,
 ) -> None:
-    """Send a draft by SMTP to the list and subscribers, once each; re-run to resume.
+    """Send a draft through the configured backend (SMTP to each recipient, or a post to
+    a Mailman 3 list), once each; re-run to resume.
 
-    Every delivery is journaled in .newsletter/state.db: a crash or a failure can be
-    followed by the same command, which skips whoever already got the issue.
+    The offline checks of 'newsletter lint' run first; an error stops the send unless
+    --skip-lint. Every delivery is journaled in .newsletter/state.db and recorded in
+    out/ISSUE/sent.log: after a crash or a failure the same command goes on, skips
+    whoever got the issue, and never mails again those who may have it unless asked.
     """
     from .commands.send import run
 
@@ -433,7 +446,10 @@ def send(
         yes=yes,
         force=force,
         resend=resend,
+        retry_failed=retry_failed,
+        retry_unknown=retry_unknown,
         allow_plain=allow_plain,
+        skip_lint=skip_lint,
     )
 
 
@@ -442,12 +458,15 @@ def send(
     "issue", required=False, metavar="[ISSUE]",
     help="e.g. 2026-W47. Default: every issue.",
 )  # fmt: skip
+@click.option(
+    "--rebuild", is_flag=True, help="Restore the journal from the records in out/*/sent.log."
+)
 @click.pass_context
-def log(ctx: click.Context, issue: str | None) -> None:
-    """Show what was sent to whom and when, and every failure."""
+def log(ctx: click.Context, issue: str | None, rebuild: bool) -> None:
+    """Show what was sent to whom and when, every failure, and who may already have it."""
     from .commands.log import run
 
-    _run(ctx, run, issue=issue)
+    _run(ctx, run, issue=issue, rebuild=rebuild)
 
 
 def _date(value: str | None, flag: str) -> date | None:

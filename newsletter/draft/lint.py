@@ -160,19 +160,24 @@ class _Hrefs(HTMLParser):
         self.hrefs += [value or "" for name, value in attrs if name in {"href", "src"}]
 
 
+def size_findings(html: str) -> list[Finding]:
+    """An email Gmail would clip (it shows the start and hides the rest)."""
+    size = len(html.encode())
+    if size <= GMAIL_CLIP:
+        return []
+    return [
+        Finding(
+            "error",
+            "email",
+            f"the HTML is {size / 1024:.0f} KiB; Gmail clips messages over "
+            f"{GMAIL_CLIP // 1024} KiB — include fewer items or shorten summaries",
+        )
+    ]
+
+
 def html_findings(html: str) -> list[Finding]:
     """The rendered email: small enough for Gmail, every link and image absolute."""
-    findings = []
-    size = len(html.encode())
-    if size > GMAIL_CLIP:
-        findings.append(
-            Finding(
-                "error",
-                "email",
-                f"the HTML is {size / 1024:.0f} KiB; Gmail clips messages over "
-                f"{GMAIL_CLIP // 1024} KiB — include fewer items or shorten summaries",
-            )
-        )
+    findings = size_findings(html)
     parser = _Hrefs()
     parser.feed(html)
     for href in parser.hrefs:

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 FOLDERS = ("templates", "drafts", "out")
 GITIGNORE = """\
 # newsletter's working state: the HTTP cache, the run lock, and state.db (what past
-# issues featured, the figures over time, the send journal). Keep a copy elsewhere if
-# you move the workspace: without it, sending cannot know who already got an issue.
+# issues featured, the figures over time, the send journal). The record of every send
+# is out/<issue>/sent.log: keep it with the workspace. Without state.db, send refuses
+# an issue those records show, and `newsletter log --rebuild` restores the journal.
 .newsletter/
 # The previous draft, kept by each `newsletter draft`.
 drafts/*.yaml.bak

@@ -1,32 +1,41 @@
 from __future__ import annotations
 
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
 
 from ...draft.approval import describe_approval, is_approved
+from ...draft.lint import Finding, deliverability_findings, size_findings
 from ...errors import SendError
 from ...lock import workspace_lock
+from ...send.backend import DeliveryError, make_backend
 from ...send.journal import Journal
+from ...send.records import Records
 from ...send.sender import (
+    Plan,
     Sender,
     plan_send,
     prepare_issue,
     recipients_of,
     send_settings,
     send_test,
+    signer_for,
     write_dry_run,
 )
-from ...send.smtp import Transport
 from ...state import StateStore, state_path
 from ...workspace import open_config
 from ..exits import ExitStatus
 from ._choose import choose_draft
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..environment import Environment
 
 
@@ -39,6 +48,9 @@ def run(
     force: bool,
     resend: bool,
     allow_plain: bool,
+    retry_failed: bool = False,
+    retry_unknown: bool = False,
+    skip_lint: bool = False,
 ) -> ExitStatus:
     workspace = env.workspace
     console = env.err
@@ -46,22 +58,33 @@ def run(
     config = open_config(workspace)
     settings = send_settings(config)
     issue = prepare_issue(config, settings, draft)
-    recipients = recipients_of(config, settings)
+    signer = signer_for(config, settings)
     when = datetime.now().astimezone()
 
-    if dry_run:
-        directory = workspace / "out" / draft.issue
-        paths = write_dry_run(issue, recipients, directory, when)
-        env.final.print(f"Dry run: wrote {len(paths)} message(s) to {directory}; sent nothing.")
+    if test_to is not None:
+        # A test copy needs a mail server: the smtp backend, whichever backend sends.
+        smtp_settings = settings.model_copy(update={"backend": "smtp"})
+        if settings.backend != "smtp" and "smtp" not in settings.backends:
+            raise SendError("--test-to sends through SMTP: add a [send.smtp] table")
+        with workspace_lock(workspace, "send"):
+            tester = make_backend(smtp_settings, config.path, workspace, allow_plain)
+            message_id = send_test(issue, test_to, tester, when, signer)
+        env.final.print(f"Sent a test copy of {draft.issue} to {escape(test_to)} ({message_id}).")
         return ExitStatus.OK
 
-    if settings.smtp is None:
-        raise SendError(f"{config.path}: no [send.smtp] table; see 'Sending' in the README")
-    if test_to is not None:
-        with workspace_lock(workspace, "send"):
-            transport = Transport(settings.smtp, workspace, allow_plain)
-            message_id = send_test(issue, test_to, transport, when)
-        env.final.print(f"Sent a test copy of {draft.issue} to {escape(test_to)} ({message_id}).")
+    backend = make_backend(settings, config.path, workspace, allow_plain)
+    recipients = recipients_of(config, settings, backend)
+    findings = size_findings(issue.html) + deliverability_findings(
+        issue.html,
+        issue.text,
+        settings,
+        mails_subscribers=any(r.kind == "subscriber" for r in recipients),
+    )
+    if dry_run:
+        _show(console, findings)
+        directory = workspace / "out" / draft.issue
+        paths = write_dry_run(issue, recipients, directory, when, signer)
+        env.final.print(f"Dry run: wrote {len(paths)} message(s) to {directory}; sent nothing.")
         return ExitStatus.OK
 
     if not is_approved(draft) and not force:
@@ -69,19 +92,37 @@ def run(
             f"{path}: {describe_approval(draft)}; or pass --force "
             "(or send yourself a copy with --test-to)"
         )
+    _show(console, findings)
+    errors = [f for f in findings if f.level == "error"]
+    if errors and not skip_lint:
+        raise SendError(
+            f"{len(errors)} error(s) found by the checks 'newsletter lint' runs; fix them, "
+            "or pass --skip-lint to send anyway"
+        )
+    records = Records(workspace, draft.issue)
     with workspace_lock(workspace, "send"), StateStore(state_path(workspace)) as store:
-        transport = Transport(settings.smtp, workspace, allow_plain)
-        plan = plan_send(Journal(store), draft.issue, recipients, resend)
-        verb = "Resume sending" if plan.resuming else "Send"
-        question = (
-            f"{verb} issue {draft.issue} {issue.subject!r} to {len(plan.to_do)} recipient(s) "
-            f"through {transport.where}?"
+        journal = Journal(store)
+        plan = plan_send(
+            journal,
+            records.replay(),
+            draft.issue,
+            recipients,
+            resend=resend,
+            retry_failed=retry_failed,
+            retry_unknown=retry_unknown,
         )
         if plan.resuming and plan.recipients != recipients:
             console.print(
                 "Note: the recipients were frozen when this send began; "
                 "changes to send.to or send.subscribers since then do not apply to it."
             )
+        try:  # a wrong password, certificate or list shows now, before any journaling
+            backend.open()
+        except DeliveryError as error:
+            raise SendError(f"{error.reason}; nothing was sent") from None
+        if not yes:
+            backend.close()  # an idle connection may be dropped while the question waits
+        question = _question(plan, issue.subject, backend.where)
         if not yes:
             if not env.interactive:
                 env.final.print(f"{escape(question)}\nNot a terminal: pass --yes to send.")
@@ -91,20 +132,95 @@ def run(
                 return ExitStatus.OK
 
         def report(recipient: str, status: str, detail: str) -> None:
-            colour = {"sent": "green", "failed": "red"}.get(status, "yellow")
-            console.print(f"[{colour}]{status:<6}[/] {escape(recipient)}  {escape(detail)}")
+            colour = {"sent": "green", "failed": "red", "unknown": "red"}.get(status, "yellow")
+            console.print(f"[{colour}]{status:<8}[/] {escape(recipient)}  {escape(detail)}")
 
-        outcome = Sender(store, issue, transport, report).run(plan, draft, when)
-        deliveries = Journal(store).deliveries(draft.issue, plan.round)
+        try:
+            with _finish_then_stop(console) as stopping:
+                sender = Sender(
+                    store,
+                    issue,
+                    backend,
+                    records,
+                    signer=signer,
+                    report=report,
+                    should_stop=stopping,
+                )
+                outcome = sender.run(plan, draft, when)
+        finally:
+            records.close()
+        deliveries = journal.deliveries(draft.issue, plan.round)
 
-    failed = [d for d in deliveries.values() if d.status == "failed"]
-    pending = len(plan.recipients) - sum(1 for d in deliveries.values() if d.done)
+    count = {status: 0 for status in ("sent", "failed", "deferred", "unknown", "held")}
+    for delivery in deliveries.values():
+        count[delivery.status] = count.get(delivery.status, 0) + 1
+    left = sum(1 for d in deliveries.values() if d.to_try)
     env.final.print(
         f"Issue {draft.issue}: {len(outcome.sent)} sent now, {outcome.skipped} already done, "
-        f"{len(failed)} failed, {pending} left to try."
+        f"{count['failed']} failed, {count['deferred']} deferred, {left} left to try"
+        + (f", {count['held']} held for moderation" if count["held"] else "")
+        + "."
     )
+    unknown = sorted(a for a, d in deliveries.items() if d.status == "unknown")
+    if unknown:
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        shown = ", ".join(unknown[:5]) + more
+        env.final.print(
+            f"[red]{len(unknown)} recipient(s) may already have it[/] (the server was given "
+            f"the message but its answer was lost): {escape(shown)}. They are not sent again "
+            f"unless you pass --retry-unknown; 'newsletter log {draft.issue}' lists them."
+        )
     if outcome.stopped:
         env.final.print(f"[red]Stopped:[/] {escape(outcome.stopped)}. Run the same command again.")
-    if failed or pending:
+    if outcome.interrupted:
+        env.final.print(
+            "Stopped by Ctrl-C after the message in flight: run the same command to go on."
+        )
+        return ExitStatus.INTERRUPTED
+    if count["failed"] or count["deferred"] or left or unknown or count["held"]:
         return ExitStatus.SEND
     return ExitStatus.OK
+
+
+def _question(plan: Plan, subject: str, where: str) -> str:
+    if plan.earlier is not None:
+        return (
+            f"Issue {plan.issue} was already sent (round {plan.earlier.number}, to "
+            f"{len(plan.earlier.recipients)} recipient(s)). Send {subject!r} to all "
+            f"{len(plan.recipients)} recipient(s) AGAIN, with new Message-IDs, through {where}?"
+        )
+    verb = "Resume sending" if plan.resuming else "Send"
+    return (
+        f"{verb} issue {plan.issue} {subject!r} to {len(plan.to_do)} recipient(s) through {where}?"
+    )
+
+
+def _show(console: Console, findings: list[Finding]) -> None:
+    for finding in findings:
+        colour = "red" if finding.level == "error" else "yellow"
+        console.print(
+            f"[{colour}]{finding.level}[/] {escape(finding.where)}: {escape(finding.message)}"
+        )
+
+
+@contextmanager
+def _finish_then_stop(console: Console) -> Iterator[Callable[[], bool]]:
+    """The first Ctrl-C lets the message in flight finish, then the run stops; a second
+    one stops at once (the journal still says who may have the message)."""
+    asked: list[bool] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(True)
+        console.print("Ctrl-C: finishing the message in flight, then stopping (again: now).")
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: Ctrl-C keeps its default
+        yield lambda: False
+        return
+    try:
+        yield lambda: bool(asked)
+    finally:
+        signal.signal(signal.SIGINT, previous)

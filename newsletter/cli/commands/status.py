@@ -8,6 +8,7 @@ command answers without loading pydantic or a YAML parser.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,16 +88,22 @@ def sending(workspace: Path, issue: str) -> str:
     if not rounds:
         return "Not sent yet."
     last, deliveries = rounds[-1]
-    sent = sum(1 for delivery in deliveries.values() if delivery.status == "sent")
-    done = sum(1 for delivery in deliveries.values() if delivery.done)
-    total = len(last.recipients)
+    counts = Counter(delivery.status for delivery in deliveries.values())
+    sent, total = counts["sent"], len(last.recipients)
     again = f" (round {last.number})" if last.number > 1 else ""
-    if last.completed_at is not None and done == total:
-        failed = done - sent
-        also = f"; {failed} refused it" if failed else ""
+    if last.completed_at is not None:
+        also = "".join(
+            f"; {counts[status]} {words}"
+            for status, words in (
+                ("failed", "refused it"),
+                ("unknown", "may already have it ('newsletter log' names them)"),
+            )
+            if counts[status]
+        )
         return f"Sent{again} on {_when(last.completed_at)} to {sent} of {total} recipient(s){also}."
+    held = f", {counts['held']} held for moderation" if counts["held"] else ""
     return (
-        f"Sending unfinished{again}: {sent} of {total} recipient(s) have it (started "
+        f"Sending unfinished{again}: {sent} of {total} recipient(s) have it{held} (started "
         f"{_when(last.started_at)}); run 'newsletter send' again to resume."
     )
 
