@@ -1,8 +1,8 @@
 """Load ``newsletter.toml`` into typed models, reporting every mistake at once.
 
 Each ``[[section]]`` table holds the section's own keys (``id``, ``title``,
-``provider``, ``intro``, ``preselect``, ``repeats``) next to its provider's options, as mkdocs does
-for plugins; the provider's ``Options`` model validates the rest.
+``provider``, ``intro``, ``preselect``, ``repeats``, ``images``) next to its provider's
+options, as mkdocs does for plugins; the provider's ``Options`` model validates the rest.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from .workspace import CONFIG_NAME
 
 M = TypeVar("M", bound=BaseModel)
 
-SECTION_KEYS = frozenset({"id", "title", "provider", "intro", "preselect", "repeats"})
+SECTION_KEYS = frozenset({"id", "title", "provider", "intro", "preselect", "repeats", "images"})
+IMAGES = ("remote", "none")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -137,6 +138,11 @@ class SendSettings(_Strict):
     archive_url: str = Field("", description="List-Archive; default: [newsletter] url")
     unsubscribe_url: str = Field("", description="https URL; '{email}' is replaced")
     unsubscribe_mailto: str = Field("", description="address that unsubscribes by mail")
+    embed: list[str] = Field(
+        default_factory=list,
+        description="workspace images the templates show, attached by Content-ID "
+        "(besides those in templates/)",
+    )
     backend: str = Field("smtp", description="how messages leave: smtp, mailman3, or a plugin")
     max_per_second: float = Field(0.0, ge=0, description="most messages a second; 0: no limit")
     retries: int = Field(3, ge=0, description="retries of a temporary failure per recipient")
@@ -167,6 +173,8 @@ class SectionConfig:
     repeats: Repeats | None = None
     """What may come back once an earlier issue featured it (see ``newsletter.model.
     Repeats``); None: the provider's own policy."""
+    images: Literal["remote", "none"] = "remote"
+    """Whether the section's summaries and notes may show (remote, http(s)) images."""
 
 
 @dataclass
@@ -287,6 +295,8 @@ def _parse_section(
             problems.append(f"{where}.{key}: must be {'a string' if kind is str else 'a number'}")
     if "repeats" in table and table["repeats"] not in REPEATS:
         problems.append(f"{where}.repeats: must be one of {', '.join(map(repr, REPEATS))}")
+    if "images" in table and table["images"] not in IMAGES:
+        problems.append(f"{where}.images: must be one of {', '.join(map(repr, IMAGES))}")
     options_raw = {k: v for k, v in table.items() if k not in SECTION_KEYS}
     options = _validate(provider.Options, options_raw, where, problems)
     if options is None or len(problems) > before:
@@ -300,6 +310,7 @@ def _parse_section(
         intro=table.get("intro", ""),
         preselect=table.get("preselect"),
         repeats=table.get("repeats"),
+        images=table.get("images", "remote"),
     )
 
 

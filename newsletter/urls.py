@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc",
@@ -41,3 +42,64 @@ def canonical_url(url: str) -> str:
     path = parts.path.rstrip("/") or ""
     query = f"?{parts.query}" if parts.query else ""
     return f"{netloc}{path}{query}"
+
+
+# ---------------------------------------------------------------- the one rule for URLs
+
+SCHEMES = frozenset({"http", "https", "mailto"})
+"""The only schemes a link may have, wherever it came from (a source or the draft)."""
+
+# What a browser percent-encodes in a URL anyway, plus what would end a URL early in the
+# formats we write: a quote in an HTML attribute, ``>`` in a Markdown ``<destination>``,
+# braces a static-site generator reads as a template tag, any control or space.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>\\^`{|}\u2028\u2029]")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#]*@")
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without the ``user:password@`` of its authority, if any."""
+    return _USERINFO.sub(r"\1", url, count=1) if "@" in url else url
+
+
+def redact(text: str) -> str:
+    """``text`` (a problem, git's message, a log line) with credentials taken out of every
+    URL in it: ``https://user:token@host/x`` becomes ``https://host/x``."""
+    return _USERINFO.sub(r"\1", text) if "@" in text else text
+
+
+def safe_url(url: str, base: str = "") -> str | None:
+    """``url`` if it may be a link in an issue, else ``None``.
+
+    Only absolute ``http``, ``https`` and ``mailto`` URLs pass; a relative one is
+    resolved against ``base`` first (the page it came from), and without a base it does
+    not pass. Credentials are removed, and the characters that could end the URL early
+    in HTML, Markdown or a template (quotes, ``<>``, braces, spaces, controls) are
+    percent-encoded, so the result can go anywhere unescaped but for HTML's ``&``."""
+    text = url.strip()
+    if not text:
+        return None
+    try:
+        if base:
+            text = urljoin(base, text)
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        return None
+    if scheme == "mailto":
+        if not parts.path or "@" not in parts.path:
+            return None
+        return "mailto:" + _UNSAFE.sub(_percent, text[len(parts.scheme) + 1 :])
+    try:
+        host = parts.hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    rest = text[len(parts.scheme) + 3 :]  # after "scheme://"
+    return f"{scheme}://" + _UNSAFE.sub(_percent, strip_credentials(f"x://{rest}")[4:])
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group(0).encode("utf-8"))

@@ -37,6 +37,8 @@ from ..draft.save import backup_path, read_current, save_draft
 from ..errors import DraftError, NewsletterError
 from ..fileio import write_atomic
 from ..model import Item
+from ..sanitize import safe_markdown
+from ..urls import safe_url
 from .exits import describe
 
 
@@ -71,7 +73,8 @@ def literal_markdown(text: str) -> str:
 def preview_markdown(item: CommentedMap) -> str:
     """The selected item as the reader would see it, plus what the editor needs to know."""
     title = literal_markdown(str(item.get("title") or item.get("id")))
-    url = str(item.get("url") or "").replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+    # Only a link the issue would show: http(s) or mailto, nothing that ends it early.
+    url = (safe_url(str(item.get("url") or "")) or "").replace("(", "%28").replace(")", "%29")
     heading = f"## [{title}]({url})" if url else f"## {title}"
     byline = " · ".join(
         literal_markdown(str(item.get(key))) for key in ("author", "source") if item.get(key)
@@ -80,9 +83,9 @@ def preview_markdown(item: CommentedMap) -> str:
         "*Included.*" if item.get("include") else "*Offered, not included.*",
         heading,
         f"*{byline}*" if byline else "",
-        str(item.get("summary") or "").strip(),
+        safe_markdown(str(item.get("summary") or ""))[0].strip(),
     ]
-    note = str(item.get("note") or "").strip()
+    note = safe_markdown(str(item.get("note") or ""))[0].strip()
     if note:
         parts.append("\n".join(f"> {line}" for line in note.splitlines()))
     details = item.get("details") or {}
@@ -293,9 +296,10 @@ class CurateApp(App[bool]):
     # ------------------------------------------------------------ layout and refresh
 
     def compose(self) -> ComposeResult:
+        # The draft's text is from strangers: never read as Textual markup.
         yield Static(id="heading", markup=False)
         with Horizontal():
-            yield OptionList(id="items")
+            yield OptionList(id="items", markup=False)
             yield Markdown(id="preview")
         yield Footer()
 

@@ -1,6 +1,12 @@
 """Checks on a draft before it is sent: dead links, tracking parameters, empty
-sections, an email too big for Gmail, links that are not absolute, and what mailbox
-providers look at (:func:`deliverability_findings`, which ``send`` runs too).
+sections, an email too big for Gmail, links that are not absolute, links and images
+that the URL rule drops, and what mailbox providers look at
+(:func:`deliverability_findings`).
+
+The checks that need no network are :data:`OFFLINE_CHECKS`, run by :func:`preflight`:
+``newsletter lint`` runs them (and asks every link), and ``newsletter send`` runs them
+before sending anything, refusing on an error. A new check is a function of a
+:class:`Subject` appended there.
 
 Links are checked concurrently by a checker the caller gives (the CLI passes the
 fetcher's, so the links, which come from untrusted sources, are asked under the same
@@ -27,6 +33,7 @@ from ruamel.yaml.comments import CommentedMap
 from ..config import SendSettings
 from ..fileio import write_atomic
 from ..model import Draft
+from ..sanitize import dropped_urls
 from ..state import STATE_DIR
 from ..urls import clean_url, tracking_params
 from .file import yaml_scalar
@@ -151,6 +158,13 @@ def content_findings(draft: Draft, links: Mapping[str, list[str]]) -> list[Findi
     return findings
 
 
+def url_findings(draft: Draft, no_images: Iterable[str] = ()) -> list[Finding]:
+    """A warning for every link or image of the draft that rendering drops: a scheme
+    other than http(s)/mailto (``javascript:``, ``data:``), a relative URL, a tracking
+    pixel, an image in a section with ``images = "none"``."""
+    return [Finding("warning", found.where, found.message) for found in dropped_urls(draft, no_images)]
+
+
 class _Hrefs(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -181,7 +195,8 @@ def html_findings(html: str) -> list[Finding]:
     parser = _Hrefs()
     parser.feed(html)
     for href in parser.hrefs:
-        if urlsplit(href).scheme not in {"http", "https", "mailto"}:
+        # cid: names an image attached to the message itself (send's embedding).
+        if urlsplit(href).scheme not in {"http", "https", "mailto", "cid"}:
             findings.append(Finding("error", "email", f"link {href!r} is not absolute"))
     return findings
 
@@ -270,6 +285,35 @@ def deliverability_findings(
                 )
             )
     return findings
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the offline checks look at: the draft, its rendered email and text, and how
+    it is sent (``settings``; ``mails_subscribers`` when subscribers get it directly)."""
+
+    draft: Draft
+    html: str
+    text: str = ""
+    settings: SendSettings | None = None
+    mails_subscribers: bool = False
+    no_images: frozenset[str] = frozenset()
+
+
+Check = Callable[[Subject], list[Finding]]
+OFFLINE_CHECKS: list[Check] = [
+    lambda subject: content_findings(subject.draft, draft_links(subject.draft)),
+    lambda subject: url_findings(subject.draft, subject.no_images),
+    lambda subject: html_findings(subject.html),
+    lambda subject: deliverability_findings(
+        subject.html, subject.text, subject.settings, subject.mails_subscribers
+    ),
+]
+
+
+def preflight(subject: Subject) -> list[Finding]:
+    """Every check that needs no network, in order."""
+    return [finding for check in OFFLINE_CHECKS for finding in check(subject)]
 
 
 class LinkCache:

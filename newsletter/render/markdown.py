@@ -27,6 +27,8 @@ class LinkRefs:
         self.urls: list[str] = []
 
     def __call__(self, url: str) -> str:
+        if not url:  # an item without a link (or whose link was left out)
+            return ""
         if url not in self.urls:
             self.urls.append(url)
         return f"[{self.urls.index(url) + 1}]"

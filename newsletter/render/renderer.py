@@ -4,9 +4,10 @@ Templates are looked up in the workspace's ``templates/`` first, then each provi
 own, then the built-ins (:mod:`.loader`), so a community restyles one file, or one
 block of one, without forking. Each section's partial is chosen by its provider
 (``email/sections/<provider>.mjml.j2``…) with ``_generic`` as fallback.
-Only included items are rendered. Text from sources reaches every format escaped:
-titles and authors are text; summaries and notes are Markdown whose raw HTML is shown
-literally, never interpreted.
+Only included items are rendered. Text from sources reaches every format inert:
+titles and authors are text, escaped; summaries and notes are Markdown made safe by
+:func:`newsletter.sanitize.safe_markdown` (raw HTML shown literally, links only
+http(s)/mailto, images only remote http(s)), whatever reads the Markdown output.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..config import Config
 from ..errors import RenderError
 from ..model import Draft, Section
 from ..registry import ProviderRegistry
-from ..sanitize import markdown_escape
+from ..sanitize import inert_draft, markdown_escape
 from ..theme import Theme
 from ..window import describe
 from .loader import TemplateLoader
@@ -59,6 +60,8 @@ class RenderSettings:
     archive_url: str = ""
     theme: Theme = field(default_factory=Theme)
     front_matter: FrontMatter = "none"
+    no_images: frozenset[str] = frozenset()
+    """Sections (by id) whose summaries and notes show no images (``images = "none"``)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Settings other parts add (e.g. ``unsubscribe_url``); templates read them with .get."""
 
@@ -107,7 +110,41 @@ class Renderer:
 
     def render(self, draft: Draft, fmt: Format, *, web: bool = False) -> str:
         """``draft`` in ``fmt``; ``web`` renders the archive's page rather than the email
-        (no preheader, no "view in browser" or unsubscribe links)."""
+        (no preheader, no "view in browser" or unsubscribe links).
+
+        What is rendered is the draft made inert (:func:`newsletter.sanitize.inert_draft`):
+        however its text got into the file, no link but http(s)/mailto, no image from
+        content but remote http(s) ones, no raw HTML, no control character."""
+        draft, _ = inert_draft(draft, self.settings.no_images)
+        try:
+            return self._render(draft, fmt, web)
+        except RenderError as error:
+            culprit = self._culprit(draft, fmt, web)
+            if not culprit:
+                raise
+            raise RenderError(f"{culprit}: {error}") from None
+
+    def _culprit(self, draft: Draft, fmt: Format, web: bool) -> str:
+        """The section, and the item in it, whose rendering alone fails: the issue is
+        rendered again with one section, then one item, kept (only after a failure)."""
+
+        def fails(sections: list[Section]) -> bool:
+            try:
+                self._render(draft.model_copy(update={"sections": sections}), fmt, web)
+            except RenderError:
+                return True
+            return False
+
+        for section in draft.sections:
+            if not fails([section]):
+                continue
+            for item in section.included:
+                if fails([section.model_copy(update={"items": [item]})]):
+                    return f"section {section.id!r}, item {item.id!r} ({item.title[:60]!r})"
+            return f"section {section.id!r}"
+        return ""
+
+    def _render(self, draft: Draft, fmt: Format, web: bool) -> str:
         sections = [s for s in draft.sections if s.included or s.intro.strip()]
         refs = LinkRefs()
         context = {
@@ -273,6 +310,7 @@ def renderer_for(
         archive_url=config.newsletter.url,
         theme=config.theme,
         front_matter=config.render.front_matter,
+        no_images=frozenset(s.id for s in config.sections if s.images == "none"),
         extra=_extra(config),
     )
     return Renderer(workspace, settings, folders)

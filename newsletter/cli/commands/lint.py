@@ -4,19 +4,18 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
+from rich.text import Text
 
 from ...config import Config
 from ...draft.file import dump, read_node, validate_node
 from ...draft.lint import (
     Finding,
     LinkCache,
+    Subject,
     check_links,
-    content_findings,
-    deliverability_findings,
     draft_links,
     fix_tracking,
-    html_findings,
+    preflight,
 )
 from ...fileio import write_atomic
 from ...gather import Fetcher, fetcher_for
@@ -41,16 +40,17 @@ def run(
         draft = _fix(env, path, draft)
 
     found = draft_links(draft)
-    findings = content_findings(draft, found)
     html = renderer.render(draft, "html")
-    findings += html_findings(html)
     settings = config.send if config is not None else None
-    findings += deliverability_findings(
+    subject = Subject(
+        draft,
         html,
         renderer.render(draft, "txt"),
         settings,
         mails_subscribers=settings is not None and bool(settings.subscribers),
+        no_images=renderer.settings.no_images,
     )
+    findings = preflight(subject)
     if links:
         cache = LinkCache(workspace)
         to_check = [url for url in found if not cache.fresh(url)]
@@ -65,9 +65,7 @@ def run(
     out = env.final
     for finding in findings:
         colour = "red" if finding.level == "error" else "yellow"
-        out.print(
-            f"[{colour}]{finding.level}[/] {escape(finding.where)}: {escape(finding.message)}"
-        )
+        out.print(Text.assemble((finding.level, colour), f" {finding.where}: {finding.message}"))
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     out.print(f"{path.name}: {errors} error(s), {warnings} warning(s)")

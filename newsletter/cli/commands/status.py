@@ -15,11 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ...draft.approval import describe_approval_of, is_approved_data
 from ...draft.record import draft_data
+from ...sanitize import dropped_urls
 from ...state import state_path
 from ...urls import canonical_url
 from ..exits import ExitStatus
@@ -38,9 +39,9 @@ class SectionStatus:
     warnings: list[str] = field(default_factory=list)
 
 
-def check(draft: Mapping[str, Any], max_words: int) -> list[SectionStatus]:
+def check(draft: Mapping[str, Any], max_words: int) -> tuple[list[SectionStatus], list[str]]:
     """Counts, gathering problems and warnings for each section of ``draft`` (the
-    validated draft's JSON form)."""
+    validated draft's JSON form), and the warnings about the issue itself (its intro)."""
     report = []
     first_seen: dict[str, str] = {}
     for section in draft["sections"]:
@@ -67,7 +68,15 @@ def check(draft: Mapping[str, Any], max_words: int) -> list[SectionStatus]:
             earlier = first_seen.setdefault(key, section["id"])
             if earlier != section["id"]:
                 status.warnings.append(f"{name}: same URL as an item in {earlier}")
-    return report
+    by_id = {status.id: status for status in report}
+    issue: list[str] = []
+    for found in dropped_urls(draft):
+        where = found.where.removeprefix(found.section).lstrip("/ ")
+        if found.section in by_id:
+            by_id[found.section].warnings.append(f"{where}: {found.message}")
+        else:
+            issue.append(f"{where}: {found.message}")
+    return report, issue
 
 
 def sending(workspace: Path, issue: str) -> str:
@@ -117,9 +126,9 @@ def _when(stamp: str) -> str:
 
 def run(env: Environment, draft_file: Path | None, max_words: int) -> ExitStatus:
     draft = draft_data(pick_draft(env.workspace, draft_file, env.err.print), env.workspace)
-    report = check(draft, max_words)
+    report, issue = check(draft, max_words)
     out = env.out
-    table = Table(title=escape(f"{draft['title']} — {draft['issue']}"))
+    table = Table(title=f"{draft['title']} — {draft['issue']}")
     table.add_column("section")
     table.add_column("included", justify="right")
     table.add_column("offered", justify="right")
@@ -127,20 +136,22 @@ def run(env: Environment, draft_file: Path | None, max_words: int) -> ExitStatus
     table.add_column("warnings", justify="right")
     for status in report:
         table.add_row(
-            escape(status.id),
+            status.id,
             str(status.included),
             str(status.offered),
             str(len(status.problems)),
             str(len(status.warnings)),
         )
     out.print(table)
+    for warning in issue:
+        out.print(Text.assemble(("warning", "yellow"), f" {warning}"))
     for status in report:
         for problem in status.problems:
-            out.print(f"[red]problem[/] {escape(status.id)}: {escape(problem)}")
+            out.print(Text.assemble(("problem", "red"), f" {status.id}: {problem}"))
         for warning in status.warnings:
-            out.print(f"[yellow]warning[/] {escape(status.id)}: {escape(warning)}")
+            out.print(Text.assemble(("warning", "yellow"), f" {status.id}: {warning}"))
     colour = "green" if is_approved_data(draft) else "yellow"
     line = describe_approval_of(draft)
-    out.print(f"[{colour}]{escape(line[:1].upper() + line[1:])}[/]")
-    out.print(sending(env.workspace, draft["issue"]), markup=False)
+    out.print(Text(line[:1].upper() + line[1:], colour))
+    out.print(sending(env.workspace, draft["issue"]))
     return ExitStatus.OK
