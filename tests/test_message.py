@@ -1,4 +1,4 @@
-"""Building one message: header injection refused, images embedded by Content-ID."""
+"""Building one message: header injection refused, only configured images embedded."""
 
 from __future__ import annotations
 
@@ -25,9 +25,14 @@ SETTINGS = SendSettings.model_validate(
 )
 
 
-def message_for(title: str, html: str = "<p>hi</p>", workspace: Path = Path()) -> EmailMessage:
+def message_for(
+    title: str,
+    html: str = "<p>hi</p>",
+    workspace: Path = Path(),
+    settings: SendSettings = SETTINGS,
+) -> EmailMessage:
     draft = Draft(issue="2026-W47", title=title, window=WINDOW)
-    issue = prepare(draft, "hi\n", html, SETTINGS, workspace, "")
+    issue = prepare(draft, "hi\n", html, settings, workspace, "")
     raw = build(issue, Recipient("reader@example.org", "Rëader"), WHEN)
     parsed = message_from_bytes(raw, policy=default)
     assert isinstance(parsed, EmailMessage)
@@ -56,12 +61,19 @@ def test_line_breaks_raw_or_encoded_are_refused(brk: str, tail: str) -> None:
             check_header_text(value, "subject")
 
 
-def test_workspace_images_are_embedded_by_content_id(tmp_path: Path) -> None:
-    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
-    (tmp_path / "images").mkdir()
-    (tmp_path / "images" / "logo.png").write_bytes(png)
-    html = '<p><img src="images/logo.png" alt="logo"><img src="https://example.org/a.png"></p>'
-    message = message_for("Bar", html, tmp_path)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+
+@pytest.mark.parametrize("where", ["templates/images/logo.png", "images/logo.png"])
+def test_the_templates_and_configured_images_are_embedded_by_content_id(
+    tmp_path: Path, where: str
+) -> None:
+    png = PNG
+    (tmp_path / where).parent.mkdir(parents=True)
+    (tmp_path / where).write_bytes(png)
+    html = f'<p><img src="{where}" alt="logo"><img src="https://example.org/a.png"></p>'
+    settings = SETTINGS.model_copy(update={"embed": [] if "templates" in where else [where]})
+    message = message_for("Bar", html, tmp_path, settings)
     text, related = message.iter_parts()
     assert text.get_content_type() == "text/plain"
     assert related.get_content_type() == "multipart/related"
@@ -77,7 +89,7 @@ def test_an_image_outside_the_workspace_is_refused(tmp_path: Path) -> None:
     (tmp_path / "secret.png").write_bytes(b"x")
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    with pytest.raises(SendError, match="not a file in"):
+    with pytest.raises(SendError, match="not an image of the workspace's templates/"):
         message_for("Bar", '<img src="../secret.png">', workspace)
 
 
@@ -93,3 +105,24 @@ def test_the_data_payload_is_dot_stuffed_with_crlf_line_ends(pieces: list[str]) 
     unstuffed = b"\r\n".join(x[1:] if x.startswith(b".") else x for x in lines)
     expected = message.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
     assert unstuffed.rstrip(b"\r\n") == expected.rstrip(b"\r\n")
+
+
+@pytest.mark.parametrize(
+    "src", ["subscribers.csv", "newsletter.toml", ".newsletter/state.db", "images/other.png"]
+)
+def test_a_workspace_file_the_configuration_does_not_name_is_never_attached(
+    tmp_path: Path, src: str
+) -> None:
+    for name in ("subscribers.csv", "newsletter.toml", ".newsletter/state.db", "images/other.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(PNG)
+    settings = SETTINGS.model_copy(update={"embed": ["images/logo.png"]})
+    with pytest.raises(SendError, match=f"the image '{src}', which is not an image"):
+        message_for("Bar", f'<p><img src="{src}"></p>', tmp_path, settings)
+
+
+def test_a_configured_file_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "list.csv").write_text("a@example.org\n")
+    with pytest.raises(SendError, match="but it is text/csv"):
+        message_for("Bar", '<img src="templates/list.csv">', tmp_path)

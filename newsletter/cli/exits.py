@@ -87,17 +87,17 @@ def exit_status_for(error: BaseException) -> ExitStatus:
 
 def show_error(console: Console, error: BaseException) -> None:
     """Print ``error`` as the user should read it: what, where, and what to do."""
-    from rich.markup import escape
+    from rich.text import Text
 
     if isinstance(error, KeyboardInterrupt):
         console.print("Interrupted.")
         return
     if isinstance(error, ConfigError | DraftError):
-        console.print(f"[bold red]Error:[/] {escape(error.path)}")
+        console.print(Text.assemble(("Error:", "bold red"), " ", error.path))
         for problem in error.problems:
-            console.print(f"  [red]•[/] {escape(problem)}")
+            console.print(Text.assemble("  ", ("•", "red"), " ", problem))
         return
-    console.print(f"[bold red]Error:[/] {escape(describe(error))}")
+    console.print(Text.assemble(("Error:", "bold red"), " ", describe(error)))
 
 
 def describe(error: BaseException) -> str:

@@ -165,6 +165,8 @@ class Issue:
     images: dict[str, tuple[str, bytes]]
     """cid -> (MIME type, bytes) of each workspace image the HTML shows."""
     round: int = 1
+    no_images: frozenset[str] = frozenset()
+    """Sections whose images are off, for the checks run before sending."""
     personal_link: tuple[str, Callable[[str], str]] | None = None
     """The unsubscribe link as rendered, and how to make it one recipient's own."""
     list_unsubscribe: dict[str, list[str]] = field(default_factory=dict)
@@ -258,7 +260,9 @@ def prepare(
                         f"send.to {address}: unsubscribe {url!r} must be a mailto: or https:// URL"
                     )
             list_unsubscribe[address.lower()] = entry.unsubscribe
-    html, images = _embed_images(html, workspace, sender.address.rpartition("@")[2])
+    html, images = _embed_images(
+        html, workspace, sender.address.rpartition("@")[2], embeddable(workspace, settings)
+    )
     return Issue(
         issue=draft.issue,
         subject=subject_for(settings.subject, draft),
@@ -272,8 +276,23 @@ def prepare(
     )
 
 
+TEMPLATES_DIR = "templates"
+
+
+def embeddable(workspace: Path, settings: SendSettings) -> frozenset[Path]:
+    """The only files a message may carry: those ``[send] embed`` names and the images
+    of the workspace's own ``templates/`` — what the workspace's owner put there, never
+    a path that came from content (a feed's ``<img src="subscribers.csv">``)."""
+    root = workspace.resolve()
+    named = {(root / name).resolve() for name in settings.embed}
+    templates = root / TEMPLATES_DIR
+    if templates.is_dir():
+        named |= {path.resolve() for path in templates.rglob("*") if path.is_file()}
+    return frozenset(path for path in named if path.is_relative_to(root))
+
+
 def _embed_images(
-    html: str, workspace: Path, domain: str
+    html: str, workspace: Path, domain: str, allowed: frozenset[Path]
 ) -> tuple[str, dict[str, tuple[str, bytes]]]:
     images: dict[str, tuple[str, bytes]] = {}
     root = workspace.resolve()
@@ -283,10 +302,16 @@ def _embed_images(
         if _REMOTE.match(src):
             return match.group(0)
         path = (root / src).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
-            raise SendError(f"the HTML shows the image {src!r}, which is not a file in {root}")
-        data = path.read_bytes()
+        if path not in allowed or not path.is_file():
+            raise SendError(
+                f"the HTML shows the image {src!r}, which is not an image of the "
+                f"workspace's {TEMPLATES_DIR}/ nor named by [send] embed; only those are "
+                "attached"
+            )
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if not mime.startswith("image/"):
+            raise SendError(f"the HTML shows {src!r} as an image, but it is {mime}")
+        data = path.read_bytes()
         cid = f"img-{hashlib.sha256(data).hexdigest()[:16]}@{domain}"
         images[cid] = (mime, data)
         return f"{match.group(1)}{match.group(2)}cid:{cid}{match.group(2)}"

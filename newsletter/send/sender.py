@@ -81,6 +81,7 @@ def prepare_issue(config: Config, settings: SendSettings, draft: Draft) -> Issue
     archive = settings.archive_url or config.newsletter.url
     issue = prepare(draft, rendered["txt"], rendered["html"], settings, config.workspace, archive)
     issue.personal_link = (renderer.unsubscribe_url(), renderer.unsubscribe_url)
+    issue.no_images = renderer.settings.no_images
     return issue
 
 

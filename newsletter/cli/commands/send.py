@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markup import escape
+from rich.text import Text
 
 from ...draft.approval import describe_approval, is_approved
-from ...draft.lint import Finding, deliverability_findings, size_findings
+from ...draft.lint import Finding, Subject, preflight
 from ...errors import SendError
 from ...lock import workspace_lock
 from ...send.backend import DeliveryError, make_backend
@@ -69,16 +69,20 @@ def run(
         with workspace_lock(workspace, "send"):
             tester = make_backend(smtp_settings, config.path, workspace, allow_plain)
             message_id = send_test(issue, test_to, tester, when, signer)
-        env.final.print(f"Sent a test copy of {draft.issue} to {escape(test_to)} ({message_id}).")
+        env.final.print(f"Sent a test copy of {draft.issue} to {test_to} ({message_id}).")
         return ExitStatus.OK
 
     backend = make_backend(settings, config.path, workspace, allow_plain)
     recipients = recipients_of(config, settings, backend)
-    findings = size_findings(issue.html) + deliverability_findings(
-        issue.html,
-        issue.text,
-        settings,
-        mails_subscribers=any(r.kind == "subscriber" for r in recipients),
+    findings = preflight(
+        Subject(
+            draft,
+            issue.html,
+            issue.text,
+            settings,
+            mails_subscribers=any(r.kind == "subscriber" for r in recipients),
+            no_images=issue.no_images,
+        )
     )
     if dry_run:
         _show(console, findings)
@@ -125,7 +129,7 @@ def run(
         question = _question(plan, issue.subject, backend.where)
         if not yes:
             if not env.interactive:
-                env.final.print(f"{escape(question)}\nNot a terminal: pass --yes to send.")
+                env.final.print(f"{question}\nNot a terminal: pass --yes to send.")
                 return ExitStatus.USAGE
             if not click.confirm(question, default=False):
                 env.final.print("Nothing sent.")
@@ -133,7 +137,7 @@ def run(
 
         def report(recipient: str, status: str, detail: str) -> None:
             colour = {"sent": "green", "failed": "red", "unknown": "red"}.get(status, "yellow")
-            console.print(f"[{colour}]{status:<8}[/] {escape(recipient)}  {escape(detail)}")
+            console.print(Text.assemble((f"{status:<8}", colour), f" {recipient}  {detail}"))
 
         try:
             with _finish_then_stop(console) as stopping:
@@ -166,12 +170,17 @@ def run(
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         shown = ", ".join(unknown[:5]) + more
         env.final.print(
-            f"[red]{len(unknown)} recipient(s) may already have it[/] (the server was given "
-            f"the message but its answer was lost): {escape(shown)}. They are not sent again "
-            f"unless you pass --retry-unknown; 'newsletter log {draft.issue}' lists them."
+            Text.assemble(
+                (f"{len(unknown)} recipient(s) may already have it", "red"),
+                " (the server was given the message but its answer was lost): "
+                f"{shown}. They are not sent again unless you pass --retry-unknown; "
+                f"'newsletter log {draft.issue}' lists them.",
+            )
         )
     if outcome.stopped:
-        env.final.print(f"[red]Stopped:[/] {escape(outcome.stopped)}. Run the same command again.")
+        env.final.print(
+            Text.assemble(("Stopped:", "red"), f" {outcome.stopped}. Run the same command again.")
+        )
     if outcome.interrupted:
         env.final.print(
             "Stopped by Ctrl-C after the message in flight: run the same command to go on."
@@ -199,7 +208,7 @@ def _show(console: Console, findings: list[Finding]) -> None:
     for finding in findings:
         colour = "red" if finding.level == "error" else "yellow"
         console.print(
-            f"[{colour}]{finding.level}[/] {escape(finding.where)}: {escape(finding.message)}"
+            Text.assemble((finding.level, colour), f" {finding.where}: {finding.message}")
         )
 
 
