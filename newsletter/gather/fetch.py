@@ -11,7 +11,10 @@ around with its own client):
   from https down to http, at most ``max_redirects``, and never from a public host to
   a private, loopback or link-local address (a feed on the internet must not make us
   read the intranet or a cloud metadata service). A source configured on a private
-  address may redirect within it (the tests serve from 127.0.0.1).
+  address may redirect within it (the tests serve from 127.0.0.1). Once a redirect
+  leaves the source's origin (scheme, host and port), the provider's credentials stay
+  behind, as requests and httpx do: ``Authorization``, ``Cookie`` and any header named
+  like a token, key or secret (GitLab's ``PRIVATE-TOKEN``).
 * **Retries.** 429, 502, 503 and 504 are retried ``retries`` times with exponential
   backoff, honouring ``Retry-After``; the waits together never exceed ``retry_wait``
   seconds nor the deadline — a server asking for longer is a problem, not a hang.
@@ -36,6 +39,7 @@ import contextlib
 import functools
 import ipaddress
 import os
+import re
 import socket
 import ssl
 import tempfile
@@ -54,6 +58,7 @@ import httpx
 from .. import __version__
 from ..errors import SourceError
 from ..providers import Fetched
+from ..urls import redact
 from .cache import CachedResponse, ValidatorCache
 
 USER_AGENT = f"newsletter/{__version__} (+https://pypi.org/project/newsletter/)"
@@ -170,8 +175,14 @@ class Fetcher:
             error = f"{type(failure).__name__}: {failure}"
             raise
         finally:
-            if self.listener is not None:
-                self.listener(section, source, time.perf_counter() - started, size, error)
+            if self.listener is not None:  # it shows them: never a URL's credentials
+                self.listener(
+                    section,
+                    redact(source),
+                    time.perf_counter() - started,
+                    size,
+                    redact(error) if error else None,
+                )
 
     @contextlib.asynccontextmanager
     async def open(
@@ -198,8 +209,14 @@ class Fetcher:
             error = f"{type(failure).__name__}: {failure}"
             raise
         finally:
-            if self.listener is not None:
-                self.listener(section, source, time.perf_counter() - started, size, error)
+            if self.listener is not None:  # it shows them: never a URL's credentials
+                self.listener(
+                    section,
+                    redact(source),
+                    time.perf_counter() - started,
+                    size,
+                    redact(error) if error else None,
+                )
         with handle:
             yield handle
 
@@ -343,7 +360,10 @@ class Fetcher:
         cache = self.cache if method == "GET" and sink is None else None
         cached = await asyncio.to_thread(cache.lookup, source, headers) if cache else None
         url, hops, attempt, waited = source, 0, 0, 0.0
+        origin = _origin(source)
         while True:
+            if _origin(url) != origin:
+                headers = _without_credentials(headers)
             wait = 0.0
             request_headers = {**(cached.conditional_headers() if cached else {}), **headers}
             async with (
@@ -498,6 +518,24 @@ class _HostPools(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for pool in self._pools.values():
             await pool.aclose()
+
+
+_CREDENTIAL = re.compile(r"(?i)authori[sz]ation|cookie|token|secret|key|password|session")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return (
+        scheme,
+        (parts.hostname or "").lower(),
+        parts.port or {"http": 80, "https": 443}.get(scheme),
+    )
+
+
+def _without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` without those that may carry a credential, for another origin."""
+    return {name: value for name, value in headers.items() if not _CREDENTIAL.search(name)}
 
 
 async def _resolves_private(host: str) -> bool:

@@ -26,6 +26,7 @@ from typing import Literal
 
 from ..providers import Source
 from ..state import SourceHealth
+from ..urls import redact
 from .fetch import FetchListener
 
 
@@ -63,7 +64,9 @@ def assess(
     """One :class:`SourceHealth` per configured source of ``section``."""
     rows = []
     for source in sources:
-        mine = [f for f in fetches if _under(f.location, source.location)]
+        # The fetcher reports, and the state keeps, locations without credentials.
+        location = redact(source.location)
+        mine = [f for f in fetches if _under(f.location, location)]
         said = [
             why
             for where, why in problems
@@ -84,12 +87,12 @@ def assess(
         rows.append(
             SourceHealth(
                 section=section,
-                source=source.location,
+                source=location,
                 outcome=outcome,
                 items=items,
                 bytes=sum(f.size for f in mine),
                 seconds=round(sum(f.seconds for f in mine), 3),
-                detail=wrong[0][:500] if wrong else "",
+                detail=redact(wrong[0][:500]) if wrong else "",
             )
         )
     return rows

@@ -33,7 +33,9 @@ from ..featured import judge, scope_keys
 from ..model import Draft, Item, Repeats, Section, Window
 from ..providers import GatherContext, SectionProvider, Source, as_source
 from ..registry import ProviderRegistry
+from ..sanitize import clean_data, clean_text
 from ..state import STATE_DIR, History, SourceHealth, StateStore
+from ..urls import redact
 from ..window import issue_name
 from .cache import CACHE_DIR
 from .fetch import Fetcher, FetchListener, Limits
@@ -155,7 +157,7 @@ async def _gather_section(
     results: dict[str, int] = {}
 
     def problem(source: str, message: str) -> None:
-        problems.append(f"{source}: {message}")
+        problems.append(_text(f"{source}: {message}"))  # shown and stored: no credentials
         said.append((source, message))
 
     ctx = GatherContext(
@@ -180,7 +182,7 @@ async def _gather_section(
         else:
             policy = config.repeats or provider_class.repeats
             try:
-                items = await provider_class().gather(config.options, ctx)
+                items = admit(await provider_class().gather(config.options, ctx))
             except Exception as error:  # one section's bug must not sink the issue
                 ctx.problem(config.provider, f"provider failed: {type(error).__name__}: {error}")
     finally:
@@ -240,6 +242,30 @@ class FigureBoard:
     def _check(self) -> None:
         if self._pending <= self._waiting:
             self._ready.set()
+
+
+def admit(items: list[Item]) -> list[Item]:
+    """A provider's items as the draft may store them: the one place where text from
+    every provider, built-in or plugin, enters. Control characters and bidi overrides
+    are removed from every string (details too), and credentials from every URL in it;
+    whatever else a field holds stays for the editor to see, and is made inert when
+    rendered (:func:`newsletter.sanitize.inert_draft`)."""
+    admitted = []
+    for item in items:
+        if not isinstance(item, Item):
+            raise TypeError(f"gather returned {type(item).__name__}, not an Item")
+        fields = {
+            name: _text(getattr(item, name))
+            for name in ("id", "title", "summary", "author", "source", "note")
+        }
+        fields["url"] = redact(clean_text(item.url)).strip()
+        fields["details"] = clean_data(item.details, _text)
+        admitted.append(item.model_copy(update=fields))
+    return admitted
+
+
+def _text(value: str) -> str:
+    return redact(clean_text(value))
 
 
 def _without_repeats(

@@ -4,13 +4,14 @@ import asyncio
 from itertools import takewhile
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ...config import Config
 from ...gather.probe import configured_sources, probe_all
 from ...registry import ProviderRegistry
 from ...state import SourceHealth, StateStore, state_path
+from ...urls import redact
 from ...workspace import open_config
 from ..exits import ExitStatus
 from ..progress import human_size
@@ -39,10 +40,11 @@ def run(
         table.add_column(column, justify="right" if column in {"time", "size"} else "left",
                          overflow="fold")  # fmt: skip
     for probe in probes:
-        status = escape(probe.status) if probe.ok else f"[red]{escape(probe.status)}[/]"
-        table.add_row(escape(probe.section), escape(probe.source), status,
+        # Shown: never a URL's credentials (git's answer may repeat the clone URL).
+        status = Text(redact(probe.status), "" if probe.ok else "red")
+        table.add_row(probe.section, redact(probe.source), status,
                       f"{probe.seconds:.2f}s", human_size(probe.size) if probe.ok else "",
-                      escape(probe.modified))  # fmt: skip
+                      probe.modified)  # fmt: skip
     env.out.print(table)
     failed = [probe for probe in probes if not probe.ok]
     env.final.print(f"Config OK; {len(probes) - len(failed)} of {len(probes)} source(s) answered")
@@ -60,7 +62,7 @@ def _history(
     if path.exists():
         with StateStore(path) as state:
             for section, source in sources:
-                recent = state.source_health(section, source.location, _LONGEST)
+                recent = state.source_health(section, redact(source.location), _LONGEST)
                 streak = list(takewhile(lambda row: row.outcome != "ok", recent))
                 if len(streak) >= weeks:
                     streaks.append(streak)
@@ -71,8 +73,8 @@ def _history(
     for streak in streaks:
         latest, first = streak[0], streak[-1]
         outcomes = "/".join(sorted({row.outcome for row in streak}))
-        table.add_row(escape(latest.section), escape(latest.source), outcomes,
-                      str(len(streak)), escape(first.issue), escape(latest.detail))  # fmt: skip
+        table.add_row(latest.section, redact(latest.source), outcomes,
+                      str(len(streak)), first.issue, redact(latest.detail))  # fmt: skip
     if streaks:
         env.out.print(table)
     env.final.print(
