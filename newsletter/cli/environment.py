@@ -10,6 +10,11 @@ three consoles here rather than choosing its own:
 
 Off a terminal (cron, pipes) the consoles are plain: no colour, no animation, and a log
 line stays one line however long.
+
+Nothing printed is read as rich markup (``markup=False``): what we print holds text from
+strangers (a submission's ``[/]``, a feed title dressed as a log line), and markup would
+restyle it, fake lines with it, or crash on it. Our own colours are rich ``Text`` styles:
+``console.print(Text.assemble(("error", "red"), " ", message))``.
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ def _console(stream: TextIO, quiet: bool) -> Console:
         highlight=False,
         # ":smile:" in a feed's title stays text; and rich's emoji table (~6 ms) stays unread.
         emoji=False,
+        markup=False,
         quiet=quiet,
         width=None if terminal else 120,
         # A log line stays one line in cron mail and journald, however long.

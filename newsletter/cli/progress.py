@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ..model import Section
 
@@ -20,8 +20,8 @@ class CliReporter:
     def source_done(
         self, section: str, source: str, seconds: float, size: int, error: str | None
     ) -> None:
-        outcome = f"[red]failed: {escape(error)}[/]" if error else f"ok {human_size(size)}"
-        self.console.print(f"{section:<12} {escape(source)}  {seconds:.2f}s  {outcome}")
+        outcome = ("failed: " + error, "red") if error else f"ok {human_size(size)}"
+        self.console.print(Text.assemble(f"{section:<12} {source}  {seconds:.2f}s  ", outcome))
 
     def section_done(self, section: Section, seconds: float) -> None:
         pass
@@ -41,7 +41,7 @@ def summary_table(sections: list[Section], **title: Any) -> Table:
             section.provider,
             str(len(section.items)),
             str(len(section.included)),
-            f"[red]{problems}[/]" if problems else "0",
+            Text(str(problems), "red") if problems else "0",
         )
     return table
 

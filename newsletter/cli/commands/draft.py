@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
+from rich.text import Text
 
 from ...draft.approval import is_approved
 from ...draft.file import load_draft
@@ -82,20 +82,21 @@ def run(
                 result = asyncio.run(gather(config, window, registry, state, reporter))
         else:
             result = asyncio.run(gather(config, window, registry, state, reporter))
-        path, action = write_draft(
-            config.workspace, result.draft, lambda message: console.print(escape(message))
-        )
+        path, action = write_draft(config.workspace, result.draft, console.print)
         # What the editor will see: the gathered items merged with their edits.
         merged = load_draft(path)
 
     console.print(summary_table(merged.sections))
     for section_id, problem in result.problems:
-        console.print(f"[yellow]Problem[/] in {escape(section_id)}: {escape(problem)}")
+        console.print(Text.assemble(("Problem", "yellow"), f" in {section_id}: {problem}"))
     if before is not None and before.approved is not None and not is_approved(merged):
         env.final.print(
-            f"[yellow]Approval withdrawn:[/] the draft changed since {escape(before.approved.by)} "
-            f"approved it ({before.approved.at.isoformat(timespec='minutes')}); review it "
-            "and run 'newsletter approve' again."
+            Text.assemble(
+                ("Approval withdrawn:", "yellow"),
+                f" the draft changed since {before.approved.by} approved it "
+                f"({before.approved.at.isoformat(timespec='minutes')}); review it "
+                "and run 'newsletter approve' again.",
+            )
         )
     relative = path.relative_to(config.workspace) if path.is_relative_to(config.workspace) else path
     env.final.print(

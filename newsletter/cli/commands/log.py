@@ -3,8 +3,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ...draft.file import load_draft
 from ...errors import DraftError
@@ -37,12 +37,15 @@ def run(env: Environment, issue: str | None, rebuild: bool = False) -> ExitStatu
         lost = [r.issue for r in _records(env, issue)]
     if lost:
         env.final.print(
-            f"[yellow]The records of {', '.join(lost)} (out/<issue>/sent.log) show sends the "
-            "journal does not know: run 'newsletter log --rebuild' to restore it.[/]"
+            Text(
+                f"The records of {', '.join(lost)} (out/<issue>/sent.log) show sends the "
+                "journal does not know: run 'newsletter log --rebuild' to restore it.",
+                "yellow",
+            )
         )
     if not rounds:
         if issue:
-            out.print(f"Issue {escape(issue)} has not been sent.")
+            out.print(f"Issue {issue} has not been sent.")
         elif path.is_file():
             out.print("Nothing sent yet.")
         else:
@@ -76,18 +79,18 @@ def run(env: Environment, issue: str | None, rebuild: bool = False) -> ExitStatu
         for recipient in sent_round.recipients:
             row = describe_delivery(deliveries.get(recipient.address))
             table.add_row(
-                escape(recipient.display),
+                recipient.display,
                 row["status"],
                 row["when"],
                 str(row["attempts"]),
-                escape(row["error"]),
+                row["error"],
             )
         out.print(table)
         unknown = [a for a, d in deliveries.items() if d.status == "unknown"]
         if unknown:
             out.print(
                 f"{len(unknown)} recipient(s) may already have round {sent_round.number}: "
-                f"{escape(', '.join(sorted(unknown)))}. 'newsletter send --retry-unknown' "
+                f"{', '.join(sorted(unknown))}. 'newsletter send --retry-unknown' "
                 "sends it to them again (same Message-ID, so a copy is recognisable as one)."
             )
     return ExitStatus.OK
@@ -178,4 +181,4 @@ def _republish(env: Environment, store: StateStore, issue: str) -> None:
     try:
         record_published(store, load_draft(draft_path), via="send")
     except DraftError as error:
-        env.err.print(f"{escape(str(draft_path))}: not read again ({escape(str(error))})")
+        env.err.print(f"{draft_path}: not read again ({error})")

@@ -6,8 +6,8 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ...registry import listing
 from ..exits import ExitStatus
@@ -27,8 +27,8 @@ def run(env: Environment) -> ExitStatus:
     listed, broken = listing(cache_file())
     table = Table("provider", "description", "from", title="Installed section providers")
     for provider in listed:
-        table.add_row(escape(provider.name), escape(provider.description), escape(provider.origin))
+        table.add_row(provider.name, provider.description, provider.origin)
     env.out.print(table)
     for plugin in broken:
-        env.final.print(f"[yellow]Warning:[/] {escape(plugin.describe())}")
+        env.final.print(Text.assemble(("Warning:", "yellow"), " ", plugin.describe()))
     return ExitStatus.OK
