@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .urls import canonical_url, clean_url
     from .window import issue_name
     from .xmlsafe import UnsafeXML, defuse
+    from .yamlsafe import safe_yaml
 
 _HOMES = {
     "SourceError": "errors",
@@ -43,6 +44,7 @@ _HOMES = {
     "issue_name": "window",
     "UnsafeXML": "xmlsafe",
     "defuse": "xmlsafe",
+    "safe_yaml": "yamlsafe",
 }
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "issue_name",
     "markdown_escape",
     "plain_text",
+    "safe_yaml",
 ]
 
 

@@ -16,13 +16,15 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.composer import MaxDepthExceededError
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..errors import DraftError
 from ..model import Approval, Draft, Item, Section
 from ..window import describe
+from ..yamlsafe import MAX_DEPTH, safe_yaml
 from .hints import explain
 from .record import read_bytes, recall, remember
 
@@ -50,22 +52,9 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
 
 
-def _refuse_tag(constructor: Any, suffix: str, node: Any) -> Any:
-    raise ConstructorError(
-        None, None, f"the tag {node.tag} is not allowed in a draft (it is never run)",
-        node.start_mark,
-    )  # fmt: skip
-
-
-# Python object tags (and any local tag) are errors, never constructed, never executed.
-_Constructor.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
-_Constructor.add_multi_constructor("!", _refuse_tag)
-
-
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
+    yaml = safe_yaml("rt")  # no anchors, aliases or tags: the draft is hand-edited
     yaml.Constructor = _Constructor
-    yaml.allow_duplicate_keys = False
     yaml.width = 4096  # long titles stay on one line, easy to edit
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.preserve_quotes = True
@@ -192,6 +181,10 @@ def parse_text(text: str, where: str) -> CommentedMap:
             raise DraftError(where, [f"line {number}: a tab in the indentation; use spaces"])
     try:
         node = _yaml().load(text)
+    except MaxDepthExceededError as error:
+        mark = error.problem_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise DraftError(where, [f"{at}nested more than {MAX_DEPTH} levels deep"]) from None
     except YAMLError as error:
         raise DraftError(where, [explain(error, text) or _describe_yaml_error(error)]) from None
     if not isinstance(node, CommentedMap):

@@ -13,10 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
+
+from newsletter import safe_yaml
 
 from .occurrence import (
     Found,
@@ -129,9 +130,8 @@ _Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor
 def read_events_file(data: bytes, path: str, span: Span, home: ZoneInfo) -> Found:
     """The hand-kept events overlapping ``span``; each bad entry is a problem."""
     found = Found()
-    yaml = YAML(typ="rt")
+    yaml = safe_yaml("rt")
     yaml.Constructor = _Constructor
-    yaml.allow_duplicate_keys = False
     try:
         node = yaml.load(data.decode("utf-8"))
     except UnicodeDecodeError as error:
