@@ -27,18 +27,20 @@ offered again (``repeats = "once"``).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
 from pydantic import Field, model_validator
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from newsletter import (
@@ -52,9 +54,10 @@ from newsletter import (
     clean_url,
     html_to_markdown,
     plain_text,
+    safe_yaml,
 )
 
-from .mbox import open_archive, split_mbox, unquote_from
+from .mbox import ArchiveTooLarge, Readable, open_path, split_mbox, unquote_from
 
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
 _SECTION_TAG = re.compile(r"^\s*\[([a-z0-9][a-z0-9_-]*)\]\s*", re.IGNORECASE)
@@ -71,6 +74,12 @@ class InboxOptions(ProviderOptions):
         None, description="where a submission naming no section goes (default: here)"
     )
     summary_words: int = Field(80, ge=1, description="cut summaries at this many words")
+    max_message_kb: int = Field(
+        10240, ge=4, description="a larger e-mail is skipped (with a problem), in KiB"
+    )
+    max_archive_mb: int = Field(
+        256, ge=1, description="bytes of the mbox read, in MiB, counted decompressed"
+    )
 
     @model_validator(mode="after")
     def _some_source(self) -> InboxOptions:
@@ -144,7 +153,7 @@ def front_matter(text: str) -> tuple[dict[str, Any], str]:
     if end is None:
         raise ValueError("front matter not closed: add a line '---' after it")
     try:
-        meta = YAML(typ="safe").load("".join(lines[1:end]))
+        meta = safe_yaml().load("".join(lines[1:end]))
     except YAMLError as error:
         raise ValueError(f"front matter is not valid YAML: {error}") from None
     if not isinstance(meta, dict):
@@ -192,37 +201,75 @@ def _moment(value: Any) -> datetime | None:
 
 
 async def _read_mailbox(mailbox: str, options: InboxOptions, ctx: GatherContext) -> list[Item]:
-    messages: list[tuple[str, bytes]] = []
     try:
         path = ctx.local_path(mailbox)
-        if path.is_dir():  # Maildir: one file per message in new/ and cur/
-            for name in sorted(p for sub in ("new", "cur") for p in (path / sub).glob("*")):
-                if name.is_file():
-                    where = f"{mailbox.rstrip('/')}/{name.parent.name}/{name.name}"
-                    fetched = await ctx.fetch(where)
-                    messages.append((where, fetched.content))
-        else:
-            fetched = await ctx.fetch(mailbox)
-            messages = [
-                (f"{mailbox}#{n}", raw) for n, raw in enumerate(mbox_messages(fetched.content), 1)
-            ]
     except SourceError as error:
         ctx.problem(error.source, error.reason)
         return []
-    items = []
+    if path.is_dir():  # Maildir: one file per message in new/ and cur/
+        messages: list[tuple[str, bytes]] = []
+        for name in sorted(p for sub in ("new", "cur") for p in (path / sub).glob("*")):
+            if name.is_file():
+                where = f"{mailbox.rstrip('/')}/{name.parent.name}/{name.name}"
+                try:  # one message that cannot be read is that message's problem alone
+                    messages.append((where, (await ctx.fetch(where)).content))
+                except SourceError as error:
+                    ctx.problem(where, error.reason)
+        found, problems = await asyncio.to_thread(_mail_items, messages, options)
+    elif path.is_file():
+        found, problems = await asyncio.to_thread(_mbox_items, path, mailbox, options)
+    else:
+        ctx.problem(mailbox, "no such file or folder")
+        return []
+    for where, why in problems:
+        ctx.problem(where, why)
+    return found
+
+
+Problems = list[tuple[str, str]]
+
+
+def _mbox_items(path: Path, mailbox: str, options: InboxOptions) -> tuple[list[Item], Problems]:
+    """The items of an mbox file, read as a stream; an e-mail over ``max_message_kb`` is
+    skipped with a problem, and reading stops at ``max_archive_mb`` (decompressed)."""
+    limit = options.max_message_kb * 1024
+    items: list[Item] = []
+    problems: Problems = []
+    with open_path(str(path), options.max_archive_mb << 20) as stream:
+        try:
+            for number, raw in mbox_messages(stream, limit):
+                where = f"{mailbox}#{number}"
+                if raw is None:
+                    why = f"larger than {options.max_message_kb} KiB (max_message_kb); skipped"
+                    problems.append((where, why))
+                    continue
+                found, trouble = _mail_items([(where, raw)], options)
+                items += found
+                problems += trouble
+        except ArchiveTooLarge as error:
+            problems.append((mailbox, f"{error}: the rest was not read (max_archive_mb)"))
+    return items, problems
+
+
+def _mail_items(
+    messages: list[tuple[str, bytes]], options: InboxOptions
+) -> tuple[list[Item], Problems]:
+    items: list[Item] = []
+    problems: Problems = []
     for where, raw in messages:
         try:
             items.append(mail_item(raw, where, options))
         except ValueError as error:
-            ctx.problem(where, str(error))
-    return items
+            problems.append((where, str(error)))
+    return items, problems
 
 
-def mbox_messages(content: bytes) -> list[bytes]:
-    """The messages of an mbox (plain or gzipped), as the mailing-list reader splits them:
-    only real envelope lines separate messages, and ``>From `` quoting is undone."""
-    stream = open_archive(content)
-    return [unquote_from(raw.data) for raw in split_mbox(stream)]
+def mbox_messages(stream: Readable, max_message: int) -> Iterator[tuple[int, bytes | None]]:
+    """The messages of an mbox stream, numbered from 1, as the mailing-list reader splits
+    them: only real envelope lines separate messages, and ``>From `` quoting is undone.
+    A message larger than ``max_message`` bytes comes as ``None``."""
+    for number, raw in enumerate(split_mbox(stream, max_message=max_message), 1):
+        yield number, None if raw.truncated else unquote_from(raw.data)
 
 
 def mail_item(raw: bytes, where: str, options: InboxOptions) -> Item:

@@ -2,10 +2,11 @@
 
 Shared by the providers that read mail (``mailing_lists``, ``inbox``). Memory stays flat
 however large the archive: the stream is read in fixed-size chunks and split on
-``From `` separator lines, and each message is cut at ``max_message`` bytes. A ``From ``
-line counts as a separator only when it looks like an mbox envelope (a sender, then a
-date with a time and a year): an unescaped "From what I see…" inside a body stays in
-that body.
+``From `` separator lines, and each message is cut at ``max_message`` bytes (flagged
+``truncated``). A ``From `` line counts as a separator only when it looks like an mbox
+envelope (a sender, then a date with a time and a year): an unescaped "From what I
+see…" inside a body stays in that body. Time is bounded too: an archive stops at
+``max_size`` bytes, counted after decompression (:class:`ArchiveTooLarge`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from typing import BinaryIO, Protocol, cast
 CHUNK = 1 << 20
 MAX_MESSAGE = 1 << 20
 """Bytes of one message kept; the rest (huge attachments) is dropped unread."""
+MAX_ARCHIVE = 256 << 20
+"""Bytes of one archive read, counted after decompression: 12 MB of gzip can hold
+2.3 GB of mail (1.5 million messages)."""
 
 _SEPARATOR = b"\nFrom "
 _QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")
@@ -56,33 +60,93 @@ def unquote_from(data: bytes) -> bytes:
     return _QUOTED_FROM.sub(rb"\1", data)
 
 
-def open_archive(content: bytes) -> io.BufferedIOBase:
-    """A binary stream over an archive's bytes, decompressed on the fly if gzipped."""
-    raw = io.BytesIO(content)
-    if content[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    return raw
+class ArchiveTooLarge(Exception):
+    """An archive holds more than the cap once decompressed; what came before was read."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        super().__init__(f"larger than {cap / (1 << 20):g} MiB once decompressed")
 
 
-def open_stream(handle: BinaryIO) -> BinaryIO:
+class _Capped(io.RawIOBase):
+    """The first ``cap`` bytes of ``stream``; reading past them raises
+    :class:`ArchiveTooLarge` if there is more. Seeks (:func:`reread`) go through."""
+
+    def __init__(self, stream: Seekable, cap: int, *closing: io.IOBase) -> None:
+        self.stream = stream
+        self.cap = cap
+        self.at = 0
+        self.closing = [stream, *closing]
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1, /) -> bytes:
+        room = self.cap - self.at
+        if room <= 0:
+            if self.stream.read(1):
+                raise ArchiveTooLarge(self.cap)
+            return b""
+        data = self.stream.read(room if size < 0 else min(size, room))
+        self.at += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        self.at = self.stream.seek(offset, whence)
+        return self.at
+
+    def tell(self) -> int:
+        return self.at
+
+    def close(self) -> None:
+        for stream in self.closing:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        super().close()
+
+
+def open_archive(content: bytes, max_size: int = MAX_ARCHIVE) -> BinaryIO:
+    """A binary stream over an archive's bytes, decompressed on the fly if gzipped; it
+    raises :class:`ArchiveTooLarge` once more than ``max_size`` bytes come out."""
+    return open_stream(io.BytesIO(content), max_size)
+
+
+def open_stream(handle: BinaryIO, max_size: int = MAX_ARCHIVE) -> BinaryIO:
     """``handle`` (a seekable binary file, at its start), decompressed on the fly if it
-    holds gzip."""
+    holds gzip; it raises :class:`ArchiveTooLarge` once more than ``max_size`` bytes
+    come out. Closing it does not close ``handle``."""
     start = handle.tell()
     magic = handle.read(2)
     handle.seek(start)
     if magic == b"\x1f\x8b":
-        return cast(BinaryIO, gzip.GzipFile(fileobj=handle, mode="rb"))
-    return handle
+        return cast(BinaryIO, _Capped(gzip.GzipFile(fileobj=handle, mode="rb"), max_size))
+    return cast(BinaryIO, _Capped(_Unclosed(handle), max_size))
 
 
-def open_path(path: str) -> io.BufferedIOBase:
-    """A binary stream over an archive file, decompressed on the fly if gzipped."""
-    handle = open(path, "rb")  # noqa: SIM115 - the caller closes the stream
-    if handle.read(2) == b"\x1f\x8b":
-        handle.seek(0)
-        return gzip.GzipFile(fileobj=handle, mode="rb")
-    handle.seek(0)
-    return handle
+def open_path(path: str, max_size: int = MAX_ARCHIVE) -> BinaryIO:
+    """A binary stream over an archive file, decompressed on the fly if gzipped; it
+    raises :class:`ArchiveTooLarge` once more than ``max_size`` bytes come out."""
+    handle = open(path, "rb")  # noqa: SIM115 - closed with the stream
+    stream = open_stream(handle, max_size)
+    cast(_Capped, stream).closing.append(handle)  # GzipFile leaves a file it was given open
+    return stream
+
+
+class _Unclosed:
+    """A stream whose close leaves the file open (its owner closes it)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self.handle.read(size)
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        return self.handle.seek(offset, whence)
 
 
 def split_mbox(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import mailbox
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -179,7 +180,8 @@ def test_inbox_needs_a_source() -> None:
 
 def test_mbox_split_unquotes_from_lines() -> None:
     raw = _mbox([_email("S", "line\nFrom here on\n", "Wed, 18 Nov 2026 10:00:00 +0000", "a@b")])
-    (only,) = mbox_messages(raw)
+    ((number, only),) = mbox_messages(io.BytesIO(raw), 1 << 20)
+    assert number == 1 and only is not None
     item = mail_item(only, "x", InboxOptions(mailbox="m"))
     assert "From here on" in item.summary
 

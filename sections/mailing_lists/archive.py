@@ -40,6 +40,10 @@ many, they are read as UTC."""
 _OFFSETS_KEPT = 25
 """Envelope-to-Date offsets remembered; the most common of them is the archive's."""
 _MAX_OFFSET = timedelta(hours=14)
+MAX_HEADER = 4096
+"""Characters of a Subject or From decoded; the rest of a longer one is dropped."""
+MAX_REFERENCES = 100
+"""The last ids of References kept (see threads.MAX_REFERENCES)."""
 
 _ENVELOPE_DATE = re.compile(
     r"(\w{3})\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?.*?(\d{4})"
@@ -181,9 +185,9 @@ def parse_headers(raw: RawMessage) -> MailMessage | Skipped:
         date = local.replace(tzinfo=UTC) if local is not None else None
     if date is None:
         return Skipped("unparseable Date")
-    subject = _decoded(fields.get("subject"))
-    name, address = _sender(_decoded(fields.get("from")))
-    references = tuple(_ids(fields.get("references")))
+    subject = _decoded((fields.get("subject") or "")[:MAX_HEADER])
+    name, address = _sender(_decoded((fields.get("from") or "")[:MAX_HEADER]))
+    references = tuple(_ids(fields.get("references"))[-MAX_REFERENCES:])
     in_reply_to = next(iter(_ids(fields.get("in-reply-to"))), "")
     own_ids = _ids(fields.get("message-id"))
     message_id = own_ids[0] if own_ids else ""

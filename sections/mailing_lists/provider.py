@@ -43,7 +43,7 @@ from newsletter import (
     html_to_markdown,
 )
 
-from ..mbox import RawMessage, open_stream, reread
+from ..mbox import MAX_ARCHIVE, ArchiveTooLarge, RawMessage, open_stream, reread
 from . import archive
 from .archive import MailMessage, Skipped
 from .archives import (
@@ -57,7 +57,7 @@ from .archives import (
     public_inbox_search,
     with_slash,
 )
-from .threads import Thread, thread
+from .threads import Thread, strip_prefixes, thread
 
 _EPOCH = datetime.fromtimestamp(0, UTC)
 _QUOTE_INTRO = re.compile(r"^.{0,200}\b(wrote|writes|a écrit|schrieb)\s*:\s*$", re.I)
@@ -102,6 +102,9 @@ class MailingListsOptions(ProviderOptions):
         30, ge=0, description="how far apart a reply may be to join a thread by subject alone"
     )
     max_message_kb: int = Field(1024, ge=4, description="bytes of one message read, in KiB")
+    max_archive_mb: int = Field(
+        256, ge=1, description="bytes of one archive read, in MiB, counted decompressed"
+    )
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,8 @@ class _Archive:
     skipped: Counter[str]
     empty: list[int] = field(default_factory=list)
     """Sources with bytes but not one message: not an mbox archive."""
+    too_large: dict[int, str] = field(default_factory=dict)
+    """Sources read only in part (over max_archive_mb decompressed), with why."""
 
 
 class MailingListsProvider(SectionProvider[MailingListsOptions]):
@@ -204,8 +209,14 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         ctx: GatherContext,
     ) -> list[Item]:
         limit = options.max_message_kb * 1024
+        cap = options.max_archive_mb << 20
         zone = ZoneInfo(mailing_list.timezone) if mailing_list.timezone else None
-        archive = await asyncio.to_thread(_read_archive, streams, limit, zone)
+        archive = await asyncio.to_thread(_read_archive, streams, limit, zone, cap)
+        for index, why in archive.too_large.items():
+            ctx.problem(
+                f"{mailing_list.name} ({sources[index].location})",
+                f"{why}: only the first {options.max_archive_mb} MiB were read (max_archive_mb)",
+            )
         for index in archive.empty:
             ctx.problem(
                 f"{mailing_list.name} ({sources[index].location})",
@@ -219,18 +230,27 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
             )
             noun = "message" if count == 1 else "messages"
             ctx.problem(mailing_list.name, f"{count} {noun} skipped ({reasons})")
-        threads = thread(archive.messages, timedelta(days=options.subject_window_days))
+        # Threading and summaries are CPU work: in a worker thread, off the event loop
+        # that the other sections' downloads run on.
+        window = timedelta(days=options.subject_window_days)
+        threads = await asyncio.to_thread(thread, archive.messages, window)
         active = [t for t in threads if any(m.date in ctx.window for m in t.messages)]
         _record_figures(mailing_list.name, archive.messages, active, ctx)
         wanted = {t.root.message_id for t in active}
-        bodies = await asyncio.to_thread(_read_bodies, streams, archive.origin, wanted, limit)
+        bodies = await asyncio.to_thread(_read_bodies, streams, archive.origin, wanted, limit, cap)
         pages = await _thread_pages(mailing_list, active, sources, archive, ctx)
         ctx.source_result(mailing_list.url, len(active))
-        return [
-            _item(t, mailing_list, pages.get(t.root.message_id, ""), bodies, options,
-                  ctx.window, ctx.featured([thread_key(mailing_list.name, t)]))
-            for t in active
-        ]  # fmt: skip
+        # History is read here, on the loop (its SQLite connection is this thread's).
+        seen = [ctx.featured([thread_key(mailing_list.name, t)]) for t in active]
+
+        def items() -> list[Item]:
+            return [
+                _item(t, mailing_list, pages.get(t.root.message_id, ""), bodies, options,
+                      ctx.window, earlier)
+                for t, earlier in zip(active, seen, strict=True)
+            ]  # fmt: skip
+
+        return await asyncio.to_thread(items)
 
 
 def thread_key(list_name: str, found: Thread) -> str:
@@ -305,36 +325,44 @@ async def _open(
     return io.BytesIO((await ctx.fetch(source.location, method=source.method)).content)
 
 
-def _read_archive(streams: list[BinaryIO], limit: int, zone: ZoneInfo | None = None) -> _Archive:
+def _read_archive(
+    streams: list[BinaryIO], limit: int, zone: ZoneInfo | None = None, cap: int = MAX_ARCHIVE
+) -> _Archive:
     """Every message's headers, in one pass over each stream; where each message is
-    kept in ``origin``, so its body can be read again without a second pass."""
+    kept in ``origin``, so its body can be read again without a second pass. A stream
+    stops at ``cap`` bytes (decompressed): what came before is kept."""
     messages: list[MailMessage] = []
     origin = _Places()
     twice: set[tuple[str, str]] = set()  # (id, address) of Message-IDs seen more than once
     skipped: Counter[str] = Counter()
     empty = []
+    too_large: dict[int, str] = {}
     for index, stream in enumerate(streams):
         count = 0
-        for raw, parsed in archive.read(open_stream(stream), max_message=limit, zone=zone):
-            count += 1
-            if isinstance(parsed, Skipped):
-                skipped[parsed.reason] += 1
-                continue
-            # The same message archived twice (two months, two sources), whichever
-            # copy has a Date header and whichever is dated by its envelope: the same
-            # Message-ID and sender.
-            first = origin.add(parsed.message_id, index, raw, len(messages))
-            if first is not None:
-                earlier = messages[first]
-                twice.add((earlier.message_id, earlier.address))
-                key = (parsed.message_id, parsed.address)
-                if key in twice:
+        try:
+            read = archive.read(open_stream(stream, cap), max_message=limit, zone=zone)
+            for raw, parsed in read:
+                count += 1
+                if isinstance(parsed, Skipped):
+                    skipped[parsed.reason] += 1
                     continue
-                twice.add(key)
-            messages.append(parsed)
-        if count == 0 and _holds_text(stream):
+                # The same message archived twice (two months, two sources), whichever
+                # copy has a Date header and whichever is dated by its envelope: the
+                # same Message-ID and sender.
+                first = origin.add(parsed.message_id, index, raw, len(messages))
+                if first is not None:
+                    earlier = messages[first]
+                    twice.add((earlier.message_id, earlier.address))
+                    key = (parsed.message_id, parsed.address)
+                    if key in twice:
+                        continue
+                    twice.add(key)
+                messages.append(parsed)
+        except ArchiveTooLarge as error:
+            too_large[index] = str(error)
+        if count == 0 and index not in too_large and _holds_text(stream):
             empty.append(index)
-    return _Archive(messages, origin, skipped, empty)
+    return _Archive(messages, origin, skipped, empty, too_large)
 
 
 def _holds_text(stream: BinaryIO) -> bool:
@@ -343,7 +371,7 @@ def _holds_text(stream: BinaryIO) -> bool:
 
 
 def _read_bodies(
-    streams: list[BinaryIO], origin: _Places, wanted: set[str], limit: int
+    streams: list[BinaryIO], origin: _Places, wanted: set[str], limit: int, cap: int = MAX_ARCHIVE
 ) -> dict[str, tuple[str, bool]]:
     """The text of each ``wanted`` message, read again where the header pass found it
     (in order, so a gzip archive is decompressed forward once more, not parsed)."""
@@ -359,7 +387,7 @@ def _read_bodies(
         if not mine:
             continue
         stream.seek(0)
-        readable = open_stream(stream)
+        readable = open_stream(stream, cap)  # every wanted message lies before the cap
         for message_id in mine:
             place = places[message_id]
             assert place is not None
@@ -433,13 +461,7 @@ def _item(
 
 def _title(subject: str, list_name: str) -> str:
     """The subject without the list's own ``[tag]`` and reply prefixes."""
-    title = subject
-    while True:
-        shorter = re.sub(r"^\s*(\[[^\]]{1,40}\]|(re|aw|sv|fwd?)\s*:)\s*", "", title, flags=re.I)
-        if shorter == title:
-            break
-        title = shorter
-    return title or subject or "(no subject)"
+    return strip_prefixes(subject)[0] or subject or "(no subject)"
 
 
 async def _thread_pages(
