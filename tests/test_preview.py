@@ -123,3 +123,28 @@ def test_preview_moves_to_a_free_port_when_8025_is_taken(
     assert taken.returncode == 2
     assert "port 8025 on 127.0.0.1 is in use; choose another with --port" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["evil.example:{port}", "evil.example", "127.0.0.1.evil.example:{port}", "", "127.0.0.1:1"],
+)
+def test_a_request_for_another_host_is_refused(preview: PreviewServer, host: str) -> None:
+    # What a DNS-rebinding page sends: our address, its own host name.
+    port = preview.server_address[1]
+    with httpx.Client(base_url=preview.url) as client:
+        for path in ("/", "/email.html", "/markdown.html", "/fingerprint"):
+            answer = client.get(path, headers={"Host": host.format(port=port)})
+            assert answer.status_code == 403, (host, path)
+            assert "Diablo" not in answer.text
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST:{port}"])
+def test_our_own_names_are_answered_and_views_run_no_script(
+    preview: PreviewServer, host: str
+) -> None:
+    port = preview.server_address[1]
+    with httpx.Client(base_url=preview.url) as client:
+        answer = client.get("/email.html", headers={"Host": host.format(port=port)})
+        assert answer.status_code == 200 and "Diablo" in answer.text
+        assert "default-src 'none'" in answer.headers["content-security-policy"]

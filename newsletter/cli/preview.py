@@ -6,6 +6,11 @@ The page at ``/`` shows one of them in a frame whose width toggles between deskt
 the size and modification time of the draft, ``newsletter.toml`` and the workspace's
 templates — reloading the frame when it changes. A draft with a mistake shows the
 error in the frame rather than stopping the server.
+
+It answers only requests addressed to it, ``Host: 127.0.0.1:<port>`` or
+``localhost:<port>``: a web page the editor has open elsewhere could otherwise point
+its own host name at 127.0.0.1 (DNS rebinding) and read the unpublished draft. The
+views are served with a Content-Security-Policy that runs no script.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from ..render.markdown import markdown_to_html
 from ..workspace import CONFIG_NAME, open_config
 
 VIEWS = ("email", "markdown", "text")
+VIEW_POLICY = (
+    "default-src 'none'; img-src http: https:; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+"""What a rendered view may do in the browser: show its styles and remote images."""
 
 
 def fingerprint(workspace: Path, draft: Path) -> str:
@@ -108,6 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        if not self._addressed_to_us():
+            self.send_error(403, "Only http://127.0.0.1 or http://localhost is answered")
+            return
         path = self.path.split("?", 1)[0]
         routes: dict[str, Callable[[], tuple[str, str]]] = {
             "/": lambda: ("text/html", _shell()),
@@ -128,8 +141,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if path.endswith(".html"):
+            self.send_header("Content-Security-Policy", VIEW_POLICY)
         self.end_headers()
         self.wfile.write(data)
+
+    def _addressed_to_us(self) -> bool:
+        port = self.server.server_address[1]
+        host = (self.headers.get("Host") or "").strip().lower()
+        return host in {f"127.0.0.1:{port}", f"localhost:{port}"}
 
     def _view(self, view: str) -> str:
         try:
