@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from newsletter.cli.environment import Environment
 from newsletter.draft.file import parse_text, validate_node
 from newsletter.errors import DraftError
 from newsletter.model import Draft, Item, Section
@@ -20,6 +23,7 @@ from newsletter.render.renderer import Renderer
 from newsletter.sanitize import html_to_markdown
 from newsletter.window import week_window
 from tests.conftest import EXAMPLE
+from tests.drafts import item, sample_draft, write_sample
 
 DRAFT = (EXAMPLE / "drafts" / "2011-W26.yaml").read_text("utf-8")
 FIRST = re.search(r"\n( +)include: true", DRAFT)
@@ -54,7 +58,7 @@ def test_include_no_is_an_error_naming_the_line() -> None:
 def test_python_tags_are_reported_and_never_run(tmp_path: Path, tagged: str) -> None:
     marker = tmp_path / "ran"
     (problem,) = problems(with_include("\ninclude: " + tagged.format(marker=marker)))
-    assert re.match(r"line \d+, column 18: the tag \S+ is not allowed in a draft", problem)
+    assert re.match(r"line \d+, column 18: the tag \S+ is not allowed \(it is never run\)", problem)
     assert not marker.exists()
 
 
@@ -121,3 +125,139 @@ def test_plain_text_without_markup_skips_the_sanitizer_and_gives_the_same_text(
 
 
 _C1 = {code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)}
+
+
+# ---------------------------------------------------------------- one character stops the issue
+
+CONTROLS = "\x1b\x00\x07\x0b\x0c\x7f\x85\u202e\u2066\ud800"
+
+
+def controlled_workspace(make_workspace: Any) -> Path:
+    """An event whose summary and a mail whose subject carry control characters and a
+    bidi override, each in its own section."""
+    calendar = (
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\nUID:e1\n"
+        "DTSTART:20261125T180000Z\nSUMMARY:Meetup \x1b[31mred\x00 \u202eevil\u202c\n"
+        "DESCRIPTION:Bring \x1bfriends\x07\nEND:VEVENT\nEND:VCALENDAR\n"
+    ).replace("\n", "\r\n")
+    message = EmailMessage()
+    message["From"] = "Ann <ann@example.org>"
+    message["Subject"] = "Release \x1b[1m2.0\x1b[0m \u202eout"
+    message["Date"] = "Wed, 18 Nov 2026 10:00:00 +0000"
+    message["Message-ID"] = "<rel@example.org>"
+    message.set_content("Bar 2.0 is out\x1b: https://bar.example.org/2.0\n")
+    archive = b"From ann@example.org Wed Nov 18 10:00:00 2026\n" + message.as_bytes() + b"\n"
+    return make_workspace(
+        """
+        [[section]]
+        id = "events"
+        provider = "events"
+        calendars = ["events.ics"]
+
+        [[section]]
+        id = "lists"
+        provider = "mailing_lists"
+        [[section.lists]]
+        name = "dev"
+        url = "dev.mbox"
+        """,
+        files={"events.ics": calendar.encode(), "dev.mbox": archive},
+    )
+
+
+def test_control_characters_from_sources_never_stop_the_issue(
+    make_workspace: Any, cli: Any
+) -> None:
+    workspace = controlled_workspace(make_workspace)
+    assert cli("-C", workspace, "draft", "--week", "2026-W47").exit_code == 0
+    draft = (workspace / "drafts" / "2026-W47.yaml").read_text("utf-8")
+    assert "Meetup [31mred evil" in draft and "Release [1m2.0[0m out" in draft
+
+    result = cli("-C", workspace, "render")
+
+    assert result.exit_code == 0, result.output
+    for output in (workspace / "out").iterdir():
+        text = output.read_text("utf-8")
+        assert not any(char in text for char in CONTROLS), output
+        assert "Meetup" in text and "Release" in text
+
+
+def test_control_characters_typed_into_the_draft_never_stop_the_issue() -> None:
+    draft = hostile_draft()
+    item = draft.sections[0].items[0]
+    item.title = f"Title{CONTROLS}."
+    item.summary = f"Summary{CONTROLS}."
+    item.details = {"when": f"Now{CONTROLS}."}
+    for fmt in ("html", "md", "txt"):
+        out = Renderer().render(draft, fmt)  # type: ignore[arg-type]
+        assert "Title." in out and "Summary." in out
+        assert not any(char in out for char in CONTROLS)
+
+
+def test_a_render_failure_names_its_section_and_item(make_workspace: Any, cli: Any) -> None:
+    # A workspace partial that fails for one item only (a division by zero in its data).
+    partial = (
+        "{% for item in section.included %}<mj-text>{{ 100 // item.details.get('n', 1) }}"
+        "</mj-text>{% endfor %}"
+    )
+    workspace = make_workspace(files={"templates/email/sections/blogs.mjml.j2": partial})
+    items = [item(1), item(2, details={"n": 0}), item(3)]
+    write_sample(
+        workspace,
+        sample_draft(sections=[Section(id="blogs", title="B", provider="blogs", items=items)]),
+    )
+
+    result = cli("-C", workspace, "render", "--format", "html")
+
+    assert result.exit_code == 8
+    said = " ".join(result.output.split())
+    assert "section 'blogs', item 'i2' ('Item 2')" in said
+    assert "blogs.mjml.j2:1: ZeroDivisionError" in said
+
+
+# ---------------------------------------------------------------- markup in logs
+
+
+def test_markup_in_a_submission_is_printed_as_it_is(make_workspace: Any, cli: Any) -> None:
+    workspace = make_workspace(
+        """
+        [[section]]
+        id = "inbox"
+        provider = "inbox"
+        submissions = "submissions"
+        """,
+        files={
+            "submissions/a.md": '---\nsection: "[/]"\ntitle: "[bold red]Error:[/] fake"\n---\nHi\n',
+            "submissions/b.md": '---\nsection: "[link=https://evil.example]x"\ntitle: T\n---\n',
+        },
+    )
+
+    result = cli("-C", workspace, "draft", "--week", "2026-W47")
+    status = cli("-C", workspace, "status")
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "names section '[/]', which is not configured" in said
+    assert "'[link=https://evil.example]x'" in said
+    assert status.exit_code == 0 and "names section '[/]'" in status.output
+
+
+def test_no_console_reads_markup() -> None:
+    env = Environment(stdout=io.StringIO(), stderr=io.StringIO())
+    for console in (env.out, env.err, env.final):
+        console.print("[bold red]x[/] [/]")
+    assert env.stdout.getvalue() == "[bold red]x[/] [/]\n"  # type: ignore[attr-defined]
+    assert env.stderr.getvalue() == "[bold red]x[/] [/]\n" * 2  # type: ignore[attr-defined]
+
+
+def test_no_command_writes_rich_markup() -> None:
+    # Colours are rich Text styles; a "[red]…[/]" string would print literally now.
+    cli_code = Path(__file__).resolve().parent.parent / "newsletter" / "cli"
+    pattern = re.compile(r"\[/?(?:bold|red|green|yellow|dim|cyan|blue|magenta)\b[^\]]*\]|\[/\]")
+    offending = [
+        f"{path.name}:{number}"
+        for path in cli_code.rglob("*.py")
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if pattern.search(line) and "``" not in line
+    ]
+    assert offending == []
