@@ -261,3 +261,65 @@ def test_no_command_writes_rich_markup() -> None:
         if pattern.search(line) and "``" not in line
     ]
     assert offending == []
+
+
+# ---------------------------------------------------------------- YAML bombs and tags
+
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else 'lol'}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize("command", ["render", "status", "approve", "lint"])
+def test_an_alias_bomb_in_the_draft_is_refused_at_its_anchor(
+    make_workspace: Any, cli: Any, command: str
+) -> None:
+    workspace = make_workspace()
+    path = write_sample(workspace)
+    path.write_text(path.read_text("utf-8") + BOMB, "utf-8")
+    line = path.read_text("utf-8").splitlines().index(BOMB.splitlines()[0]) + 1
+
+    result = cli("-C", workspace, command, *(["--no-links"] if command == "lint" else []), path)
+
+    assert result.exit_code == 7
+    said = " ".join(result.output.split())
+    assert f"line {line}, column 4: an anchor (&a) is not allowed" in said
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("!!binary aGVsbG8=", "the tag !!binary is not allowed"),
+        ("!!set {a, b}", "the tag !!set is not allowed"),
+        ("!!timestamp 2026-11-18", "the tag !!timestamp is not allowed"),
+        ("*nothing", "quote the note"),  # anchors are refused, so an alias is a slip
+        ("[" * 200 + "]" * 200, "nested more than 64 levels deep"),
+    ],
+)
+def test_non_standard_yaml_in_the_draft_is_refused(value: str, why: str) -> None:
+    (problem,) = problems(with_include(f"\ninclude: true\nnote: {value}"))
+    assert re.match(r"line \d+(, column \d+)?: ", problem) and why in problem
+
+
+def test_an_alias_bomb_in_a_submission_is_a_problem_on_it_alone(
+    make_workspace: Any, cli: Any
+) -> None:
+    workspace = make_workspace(
+        """
+        [[section]]
+        id = "inbox"
+        provider = "inbox"
+        submissions = "submissions"
+        """,
+        files={
+            "submissions/bomb.md": f"---\ntitle: Bomb\n{BOMB}---\nBoom\n",
+            "submissions/good.md": "---\ntitle: Good\n---\nFine\n",
+        },
+    )
+    result = cli("-C", workspace, "draft", "--week", "2026-W47")
+    assert result.exit_code == 0
+    draft = (workspace / "drafts" / "2026-W47.yaml").read_text("utf-8")
+    assert "title: Good" in draft
+    assert "submissions/bomb.md: front matter is not valid YAML" in draft
+    assert "an anchor (&a) is not allowed" in draft
