@@ -26,7 +26,6 @@ from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from urllib.parse import quote
 
-import idna
 from markupsafe import escape
 
 from ..config import ListAddress, SendSettings
@@ -81,35 +80,60 @@ def parse_address(value: str, what: str, kind: Kind = "subscriber") -> Recipient
 
 
 def check_address(address: str, what: str) -> str:
-    """``address`` if it is one plain address; a non-ASCII domain is given in its ASCII
-    form (IDNA), so only a non-ASCII local part needs a server with SMTPUTF8."""
+    """``address`` checked by email-validator (RFC 5321/5322 syntax, IDNA domains) and
+    normalized: the domain in its ASCII (IDNA) form, so only an address whose local part
+    is not ASCII needs the server's SMTPUTF8; or a SendError saying what is wrong."""
     check_header_text(address, what)
-    local, at, domain = address.rpartition("@")
-    if not at or not local or "." not in domain or any(c in address for c in ' <>,;"'):
-        raise SendError(f"{what} {address!r} is not an address like name@example.org")
-    if not domain.isascii():
-        try:
-            domain = idna.encode(domain, uts46=True).decode("ascii")
-        except idna.IDNAError as error:
-            raise SendError(f"{what} {address!r}: its domain is not valid: {error}") from None
-    return f"{local}@{domain}"
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        valid = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as error:
+        raise SendError(f"{what} {address!r} is not an email address: {error}") from None
+    return valid.ascii_email or valid.normalized
 
 
 def needs_utf8(address: str) -> bool:
-    """Whether ``address`` can travel only with SMTPUTF8 (a non-ASCII local part)."""
+    """Whether ``address`` (as :func:`check_address` returns it) can travel only with
+    SMTPUTF8: its local part is not ASCII."""
     return not address.isascii()
 
 
-def read_subscribers(path: Path) -> list[Recipient]:
-    """Recipients from a CSV of ``email,name`` (a header row is optional); every bad
-    line is reported, with its number, at once."""
+@dataclass
+class Subscribers:
+    """The subscribers file read: who to send to, and each line that was skipped."""
+
+    recipients: list[Recipient]
+    skipped: list[str]
+    """``file:line: why`` for each line that is not a usable address."""
+
+
+def read_subscribers(path: Path, shown_as: str = "") -> Subscribers:
+    """Recipients from a CSV of ``email,name`` (a header row is optional). A line that
+    is not a usable address is skipped and named (``subscribers.csv:7: …``), so one
+    typo never stops a send, nor stops it halfway."""
+    where = shown_as or str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise ConfigError(str(path), [f"cannot read the subscribers file: {error}"]) from None
-    recipients: list[Recipient] = []
-    problems: list[str] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(where, [f"cannot read the subscribers file: {error}"]) from None
+    found = Subscribers([], [])
+    reader = csv.reader(io.StringIO(text))
+    last = 0
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as error:
+            raise ConfigError(where, [f"line {reader.line_num}: not CSV: {error}"]) from None
+        if row is None:
+            break
+        number, last = last + 1, reader.line_num
+        if last > number:  # a quote left open swallowed the lines after it
+            found.skipped.append(
+                f"{where}:{number}-{last}: a quote opened on line {number} is not closed "
+                "on it; these lines were skipped"
+            )
+            continue
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
             continue
         if number == 1 and row[0].strip().lower() in {"email", "address", "e-mail"}:
@@ -117,14 +141,12 @@ def read_subscribers(path: Path) -> list[Recipient]:
         email = row[0].strip()
         name = row[1].strip() if len(row) > 1 else ""
         try:
-            recipients.append(
+            found.recipients.append(
                 Recipient(check_address(email, "address"), check_header_text(name, "name"))
             )
         except SendError as error:
-            problems.append(f"line {number}: {error}")
-    if problems:
-        raise ConfigError(str(path), problems)
-    return recipients
+            found.skipped.append(f"{where}:{number}: {error}; skipped")
+    return found
 
 
 def unique(recipients: list[Recipient]) -> list[Recipient]:

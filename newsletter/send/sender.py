@@ -51,27 +51,37 @@ def send_settings(config: Config) -> SendSettings:
     return config.send
 
 
-def configured_recipients(config: Config, settings: SendSettings) -> list[Recipient]:
-    """The list addresses of ``[send] to`` and the subscribers, each address once."""
+def configured_recipients(
+    config: Config, settings: SendSettings
+) -> tuple[list[Recipient], list[str]]:
+    """The list addresses of ``[send] to`` and the subscribers, each address once; and
+    the subscribers' lines that were skipped (``file:line: why``)."""
     found = [
         parse_address(
             entry.address if isinstance(entry, ListAddress) else entry, "send.to", kind="list"
         )
         for entry in settings.to
     ]
+    skipped: list[str] = []
     if settings.subscribers:
-        found += read_subscribers(config.workspace / settings.subscribers)
-    return unique(found)
+        subscribers = read_subscribers(
+            config.workspace / settings.subscribers, settings.subscribers
+        )
+        found += subscribers.recipients
+        skipped = subscribers.skipped
+    return unique(found), skipped
 
 
 def recipients_of(
     config: Config, settings: SendSettings, backend: SendBackend[Any]
-) -> list[Recipient]:
-    """Who this send reaches, as the backend sees it (a list backend: its list)."""
-    found = unique(backend.recipients(configured_recipients(config, settings)))
+) -> tuple[list[Recipient], list[str]]:
+    """Who this send reaches, as the backend sees it (a list backend: its list); and
+    the subscribers' lines that were skipped."""
+    configured, skipped = configured_recipients(config, settings)
+    found = unique(backend.recipients(configured))
     if not found:
         raise SendError("nobody to send to: set send.to and/or send.subscribers")
-    return found
+    return found, skipped
 
 
 def prepare_issue(config: Config, settings: SendSettings, draft: Draft) -> Issue:

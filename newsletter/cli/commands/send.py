@@ -73,7 +73,9 @@ def run(
         return ExitStatus.OK
 
     backend = make_backend(settings, config.path, workspace, allow_plain)
-    recipients = recipients_of(config, settings, backend)
+    recipients, skipped = recipients_of(config, settings, backend)
+    for line in skipped:
+        console.print(Text.assemble(("warning", "yellow"), f" {line}"))
     findings = preflight(
         Subject(
             draft,
