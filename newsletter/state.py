@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 STATE_DIR = ".newsletter"
+BUSY_TIMEOUT = 30.0
+"""Seconds to wait for another connection's lock on the file before giving up."""
 
 MIGRATIONS: list[str] = [
     """
@@ -161,10 +163,18 @@ class StateStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        try:
+            # A damaged file is found now, before minutes of gathering, not at the end.
+            (verdict,) = self.db.execute("PRAGMA quick_check(1)").fetchone()
+            if verdict != "ok":
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()

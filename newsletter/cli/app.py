@@ -512,7 +512,7 @@ def _run(
 
         if env.traceback and not isinstance(error, KeyboardInterrupt):
             raise
-        show_error(env.final, error)
+        show_error(env.final, error, env.workspace)
         _exit(ctx, exit_status_for(error))
     _exit(ctx, ExitStatus(status or ExitStatus.OK))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from enum import IntEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import (
@@ -25,6 +26,7 @@ from ..errors import (
     UsageError,
     WriteError,
 )
+from ..state import STATE_DIR, state_path
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -78,14 +80,14 @@ def exit_status_for(error: BaseException) -> ExitStatus:
     for kind, status in _STATUS_OF:
         if isinstance(error, kind):
             return status
-    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+    if isinstance(error, sqlite3.OperationalError) and _busy(error):
         return ExitStatus.LOCKED
     if isinstance(error, OSError | sqlite3.DatabaseError):
         return ExitStatus.FILES
     return ExitStatus.ERROR
 
 
-def show_error(console: Console, error: BaseException) -> None:
+def show_error(console: Console, error: BaseException, workspace: Path | None = None) -> None:
     """Print ``error`` as the user should read it: what, where, and what to do."""
     from rich.text import Text
 
@@ -97,24 +99,15 @@ def show_error(console: Console, error: BaseException) -> None:
         for problem in error.problems:
             console.print(Text.assemble("  ", ("•", "red"), " ", problem))
         return
-    console.print(Text.assemble(("Error:", "bold red"), " ", describe(error)))
+    console.print(Text.assemble(("Error:", "bold red"), " ", describe(error, workspace)))
 
 
-def describe(error: BaseException) -> str:
-    """One line for ``error``."""
+def describe(error: BaseException, workspace: Path | None = None) -> str:
+    """One line for ``error``; ``workspace`` names the state file in full."""
     if isinstance(error, NewsletterError):
         return str(error)
-    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-        return (
-            "the state file (.newsletter/state.db) is in use by another run for too long; "
-            "try again when it has finished"
-        )
-    if isinstance(error, sqlite3.DatabaseError):
-        name = getattr(error, "sqlite_errorname", "")
-        hint = ""
-        if name == "SQLITE_FULL" or name.startswith("SQLITE_IOERR"):
-            hint = " (is its disk full, or a file-size limit, ulimit -f, reached?)"
-        return f"the state file (.newsletter/state.db) cannot be used: {error}{hint}"
+    if isinstance(error, sqlite3.Error):
+        return _state_error(error, state_path(workspace) if workspace else STATE_FILE)
     if isinstance(error, OSError):
         from ..fileio import room_note
 
@@ -125,3 +118,41 @@ def describe(error: BaseException) -> str:
         f"unexpected {what}. This is a bug: run the command again with --traceback "
         "to see where, and report it."
     )
+
+
+STATE_FILE = Path(STATE_DIR) / "state.db"
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    return any(word in str(error) for word in ("locked", "busy"))
+
+
+def _state_error(error: sqlite3.Error, path: Path) -> str:
+    """What went wrong with the state file and the way out, in one line. SQLite is
+    used for nothing else, so every SQLite error is about it."""
+    text = str(error)
+    if _busy(error):
+        return (
+            f"the state file {path} is in use by another run ({text}); try again "
+            "when it has finished"
+        )
+    if "readonly" in text or "unable to open" in text or "access permission" in text:
+        return (
+            f"the state file {path} cannot be written ({text}): give this user write "
+            f"access to it and to its folder {path.parent}"
+        )
+    name = getattr(error, "sqlite_errorname", "")
+    if "full" in text or name == "SQLITE_FULL" or name.startswith("SQLITE_IOERR"):
+        return (
+            f"the state file {path} cannot be written ({text}): is its disk full, or a "
+            "file-size limit (ulimit -f) reached?"
+        )
+    if isinstance(error, sqlite3.DatabaseError) and (
+        "malformed" in text or "not a database" in text or "corrupt" in text
+    ):
+        return (
+            f"the state file {path} is damaged ({text}): restore it from a backup, or "
+            f"move it aside (mv {path} {path}.damaged) to start again without its "
+            "history of sends, featured items and figures"
+        )
+    return f"the state file {path} cannot be used: {text}"
