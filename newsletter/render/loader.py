@@ -22,6 +22,8 @@ from pathlib import Path
 
 import jinja2
 
+from ..errors import RenderError
+
 BUILTIN = "builtin"
 PARTIALS = {
     "email": "email.mjml.j2",
@@ -60,7 +62,31 @@ class ProviderTemplates(jinja2.BaseLoader):
         if path is None or not path.is_file():
             raise jinja2.TemplateNotFound(template)
         mtime = path.stat().st_mtime
-        return path.read_text("utf-8"), str(path), lambda: path.stat().st_mtime == mtime
+        return _read(path), str(path), lambda: path.stat().st_mtime == mtime
+
+
+class _WorkspaceTemplates(jinja2.FileSystemLoader):
+    """The workspace's ``templates/``: a file that is not UTF-8 is named, not a bug."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            path = Path(str(self.searchpath[0])) / template
+            raise RenderError(
+                f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+            ) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as error:
+        raise RenderError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
 
 
 class TemplateLoader(jinja2.ChoiceLoader):
@@ -73,7 +99,7 @@ class TemplateLoader(jinja2.ChoiceLoader):
         original = jinja2.ChoiceLoader([self.providers, self.builtin])
         loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({BUILTIN: original}, delimiter=":")]
         if self.workspace_folder is not None and self.workspace_folder.is_dir():
-            loaders.append(jinja2.FileSystemLoader(self.workspace_folder))
+            loaders.append(_WorkspaceTemplates(self.workspace_folder))
         super().__init__([*loaders, self.providers, self.builtin])
 
     def places(self, template: str) -> list[str]:

@@ -138,9 +138,13 @@ class Renderer:
         for section in draft.sections:
             if not fails([section]):
                 continue
-            for item in section.included:
-                if fails([section.model_copy(update={"items": [item]})]):
-                    return f"section {section.id!r}, item {item.id!r} ({item.title[:60]!r})"
+            items = section.included
+            failing = [i for i in items if fails([section.model_copy(update={"items": [i]})])]
+            # Every item failing alone is the partial's fault, not the first item's.
+            if failing and (len(failing) < len(items) or len(items) == 1):
+                named = ", ".join(f"{i.id!r} ({i.title[:60]!r})" for i in failing[:3])
+                more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
+                return f"section {section.id!r}, item {named}{more}"
             return f"section {section.id!r}"
         return ""
 
