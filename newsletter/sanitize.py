@@ -207,13 +207,16 @@ _UNWANTED = re.compile(
 
 def clean_text(value: str) -> str:
     """``value`` without what no format can carry or should show: C0 and C1 control
-    characters (but tab and line breaks, which become ``\\n``), bidi overrides and
-    isolates (text that reads differently from what it is), lone surrogates.
+    characters (but tab and line breaks, which become ``\\n``, as do U+2028 and
+    U+2029), bidi overrides and isolates (text that reads differently from what it
+    is), lone surrogates.
 
     MJML refuses a document with an ESC or NUL in it, and a lone surrogate cannot be
     written as UTF-8: one such character in a feed would stop the whole issue."""
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u2028" in value or "\u2029" in value:  # line and paragraph separators
+        value = value.replace("\u2028", "\n").replace("\u2029", "\n\n")
     return _UNWANTED.sub("", value)
 
 

@@ -65,7 +65,11 @@ def _yaml() -> YAML:
 
 
 # What YAML can show in a literal block; anything else is written quoted, with escapes.
-_BLOCK_SAFE = re.compile(r"^[\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
+# NEL, U+2028 and U+2029 are line breaks to ruamel's reader: in a block they would end
+# the line and break the indentation (a draft that cannot be read back).
+_BLOCK_SAFE = re.compile(
+    r"^[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$"
+)
 
 
 def yaml_scalar(value: Any) -> Any:
