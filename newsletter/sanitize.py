@@ -323,12 +323,26 @@ def safe_markdown(text: str, images: bool = True) -> tuple[str, list[Dropped]]:
     Text that is already inert comes back unchanged; anything else is rebuilt from its
     parse tree, every piece of text escaped."""
     text = clean_text(text or "")
-    loose, strict = _parsers()
-    tokens = loose.parse(text)
-    verdicts = {(kind, url): link_verdict(kind, url, images) for kind, url in _destinations(tokens)}
-    dropped = [v for v in verdicts.values() if isinstance(v, Dropped)]
-    if not dropped and not _needs_rebuild(text, tokens, verdicts):
+    if not _MAY_ACT.search(text):  # no tag, link, image, fence or template: nothing to do
         return text, []
+    safe, dropped = _made_safe(text, images)
+    return safe, list(dropped)
+
+
+# Without one of these, Markdown holds no HTML, link, image, code fence or template tag.
+_MAY_ACT = re.compile(r"[<\[{`~]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _made_safe(text: str, images: bool) -> tuple[str, tuple[Dropped, ...]]:
+    # Cached: every format of an issue (and every preview reload) asks for the same text.
+    loose, strict = _parsers()
+    env: dict[str, Any] = {}
+    tokens = loose.parse(text, env)
+    verdicts = {(kind, url): link_verdict(kind, url, images) for kind, url in _destinations(tokens)}
+    dropped = tuple(v for v in verdicts.values() if isinstance(v, Dropped))
+    if not dropped and not env.get("references") and not _needs_rebuild(text, tokens, verdicts):
+        return text, ()
     from markdown_it.tree import SyntaxTreeNode
 
     tree = SyntaxTreeNode(strict.parse(text))
@@ -354,15 +368,20 @@ def _needs_rebuild(
     tokens: list[Any],
     verdicts: dict[tuple[Literal["link", "image"], str], str | Dropped],
 ) -> bool:
-    """Whether ``text``, as written, could do more than show itself somewhere."""
+    """Whether ``text``, as written, could do more than show itself somewhere: here, or
+    once a template has stripped, indented or quoted it, or put it beside other text.
+
+    So a ``<`` (raw HTML, or a tag once an indented code block is un-indented), an
+    indented code block (``[x](javascript:…)`` is text in one, a link once stripped) and
+    a link reference definition (checked by the caller: it would define ``[x][r]`` in
+    every other field of the document) all mean a rebuild, where ``<`` is escaped, code
+    is fenced and references are inlined."""
     if any(verdict != url for (_, url), verdict in verdicts.items()):
         return True  # a URL that is kept, but not as written (credentials, quotes…)
-    if _TEMPLATE_TAG.search(text):
+    if "<" in text or _TEMPLATE_TAG.search(text):
         return True
     for token in tokens:
-        if token.type == "html_block" or any(
-            child.type == "html_inline" for child in token.children or ()
-        ):
+        if token.type == "code_block":
             return True
         if token.type == "fence" and token.map is not None:
             # An unclosed fence would swallow whatever the template puts after it.

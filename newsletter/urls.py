@@ -56,14 +56,10 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>\\^`{|}\u2028\u2029]")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#]*@")
 
 
-def strip_credentials(url: str) -> str:
-    """``url`` without the ``user:password@`` of its authority, if any."""
-    return _USERINFO.sub(r"\1", url, count=1) if "@" in url else url
-
-
 def redact(text: str) -> str:
-    """``text`` (a problem, git's message, a log line) with credentials taken out of every
-    URL in it: ``https://user:token@host/x`` becomes ``https://host/x``."""
+    """``text`` (a URL, a problem, git's message, a log line) with credentials taken out
+    of every URL in it, one inside another's query too: ``https://user:token@host/x``
+    becomes ``https://host/x``."""
     return _USERINFO.sub(r"\1", text) if "@" in text else text
 
 
@@ -98,7 +94,7 @@ def safe_url(url: str, base: str = "") -> str | None:
     if not host:
         return None
     rest = text[len(parts.scheme) + 3 :]  # after "scheme://"
-    return f"{scheme}://" + _UNSAFE.sub(_percent, strip_credentials(f"x://{rest}")[4:])
+    return f"{scheme}://" + _UNSAFE.sub(_percent, redact(f"x://{rest}")[4:])
 
 
 def _percent(match: re.Match[str]) -> str:
