@@ -6,6 +6,7 @@ hand-edited draft and carry data through gather and render.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -126,10 +127,21 @@ class Approval(_Strict):
     digest: str
 
 
+_ISSUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
 class Draft(_Strict):
-    issue: str
+    issue: str = Field(description="e.g. 2026-W47; names files (out/, site/), so a name")
     title: str
     window: Window
     intro: str = ""
     sections: list[Section] = Field(default_factory=list)
     approved: Approval | None = Field(None, description="see newsletter.approval")
+
+    @field_validator("issue")
+    @classmethod
+    def _issue_is_a_name(cls, value: str) -> str:
+        # It names out/<issue>.html and site/<issue>/: a hand-edited "../../x" must not.
+        if not _ISSUE.match(value):
+            raise ValueError(f"{value!r} is not an issue name like 2026-W47")
+        return value

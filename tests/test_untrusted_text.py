@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
@@ -323,3 +324,30 @@ def test_an_alias_bomb_in_a_submission_is_a_problem_on_it_alone(
     assert "title: Good" in draft
     assert "submissions/bomb.md: front matter is not valid YAML" in draft
     assert "an anchor (&a) is not allowed" in draft
+
+
+# ---------------------------------------------------------------- the draft names files
+
+
+@pytest.mark.parametrize("command", ["render", "publish"])
+def test_an_issue_name_that_is_a_path_is_refused(
+    make_workspace: Any, cli: Any, tmp_path: Path, command: str
+) -> None:
+    workspace = make_workspace()
+    path = write_sample(workspace)
+    path.write_text(path.read_text("utf-8").replace("issue: 2026-W47", "issue: ../../escaped"))
+
+    result = cli("-C", workspace, command, path)
+
+    assert result.exit_code == 7
+    assert "issue: '../../escaped' is not an issue name like 2026-W47" in result.output
+    assert not list(tmp_path.rglob("escaped*"))
+
+
+def test_the_archive_feed_stays_xml_whatever_the_intro_holds(make_workspace: Any, cli: Any) -> None:
+    workspace = make_workspace(extra='url = "https://news.example.org/"')
+    write_sample(workspace, sample_draft(intro='Hi \x1b[1m <b>"&"</b> \x00 ]]>'))
+    assert cli("-C", workspace, "publish").exit_code == 0
+    feed = ElementTree.parse(workspace / "site" / "feed.xml").getroot()
+    (summary,) = [e.text for e in feed.iter() if e.tag.endswith("summary")]
+    assert summary is not None and "\x1b" not in summary and "<b>" in summary

@@ -178,6 +178,7 @@ class Renderer:
 
     def preheader(self, draft: Draft) -> str:
         """The issue's one-line summary: the start of its intro (or its section titles)."""
+        draft, _ = inert_draft(draft, self.settings.no_images)
         return _preheader(draft, [s for s in draft.sections if s.included or s.intro.strip()])
 
     def render_template(self, name: str, **context: Any) -> str:
