@@ -61,7 +61,8 @@ The rules for reading untrusted sources (see the README, "Running unattended"):
   cap, retries, revalidation cache, redirect and path rules;
 * parse the fetched *bytes*, never a ``str`` a parser could take for a path or URL;
   XML goes through :func:`newsletter.defuse` first (no DOCTYPE entities, author-like
-  fields capped before feedparser's quadratic regex);
+  fields capped before feedparser's quadratic regex); YAML loads with
+  :func:`newsletter.safe_yaml` (no anchors, aliases or tags);
 * cap every field (:data:`newsletter.MAX_FIELD`) before any regex, and bound every loop
   driven by the data (recurrences, thread depth, header counts);
 * wrap the parsing of each source so any exception (``RecursionError`` included)
@@ -70,6 +71,11 @@ The rules for reading untrusted sources (see the README, "Running unattended"):
   :func:`newsletter.plain_text`; templates escape them in every format, so text that
   looks like MJML or Jinja stays text. Markdown a provider writes itself escapes
   plain values with :func:`newsletter.markdown_escape`.
+
+Whatever a provider returns, the core admits it in one place
+(``newsletter.gather.run.admit``): control characters, bidi overrides and URL
+credentials leave every string; rendering shows only links that are absolute
+``http``/``https``/``mailto`` and images that are remote ``http(s)``.
 
 Providers never print, never exit, never touch another section, and import only the
 public API (``from newsletter import …``) and their own modules.
