@@ -1,4 +1,4 @@
-"""sanitize.safe_markdown: Markdown from strangers stays inert wherever it ends up,
+"""inert.safe_markdown: Markdown from strangers stays inert wherever it ends up,
 including after a template strips, indents or quotes it, or puts it beside another
 field."""
 
@@ -9,7 +9,7 @@ import textwrap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.sanitize import Dropped, link_verdict, safe_markdown
+from newsletter.inert import Dropped, link_verdict, safe_markdown
 from newsletter.urls import safe_url
 from tests.inert import active_content, as_jekyll_would, template_tags
 from tests.test_inert_outputs import PIECES

@@ -36,8 +36,8 @@ from ..draft.record import digest
 from ..draft.save import backup_path, read_current, save_draft
 from ..errors import DraftError, NewsletterError
 from ..fileio import write_atomic
+from ..inert import safe_markdown
 from ..model import Item
-from ..sanitize import safe_markdown
 from ..urls import safe_url
 from .exits import describe
 

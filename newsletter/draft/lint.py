@@ -32,8 +32,8 @@ from ruamel.yaml.comments import CommentedMap
 
 from ..config import SendSettings
 from ..fileio import write_atomic
+from ..inert import dropped_urls
 from ..model import Draft
-from ..sanitize import dropped_urls
 from ..state import STATE_DIR
 from ..urls import clean_url, tracking_params
 from .file import yaml_scalar
@@ -162,7 +162,9 @@ def url_findings(draft: Draft, no_images: Iterable[str] = ()) -> list[Finding]:
     """A warning for every link or image of the draft that rendering drops: a scheme
     other than http(s)/mailto (``javascript:``, ``data:``), a relative URL, a tracking
     pixel, an image in a section with ``images = "none"``."""
-    return [Finding("warning", found.where, found.message) for found in dropped_urls(draft, no_images)]
+    return [
+        Finding("warning", found.where, found.message) for found in dropped_urls(draft, no_images)
+    ]
 
 
 class _Hrefs(HTMLParser):

@@ -249,7 +249,7 @@ def admit(items: list[Item]) -> list[Item]:
     every provider, built-in or plugin, enters. Control characters and bidi overrides
     are removed from every string (details too), and credentials from every URL in it;
     whatever else a field holds stays for the editor to see, and is made inert when
-    rendered (:func:`newsletter.sanitize.inert_draft`)."""
+    rendered (:func:`newsletter.inert.inert_draft`)."""
     admitted = []
     for item in items:
         if not isinstance(item, Item):

@@ -6,7 +6,7 @@ block of one, without forking. Each section's partial is chosen by its provider
 (``email/sections/<provider>.mjml.j2``…) with ``_generic`` as fallback.
 Only included items are rendered. Text from sources reaches every format inert:
 titles and authors are text, escaped; summaries and notes are Markdown made safe by
-:func:`newsletter.sanitize.safe_markdown` (raw HTML shown literally, links only
+:func:`newsletter.inert.safe_markdown` (raw HTML shown literally, links only
 http(s)/mailto, images only remote http(s)), whatever reads the Markdown output.
 """
 
@@ -26,9 +26,10 @@ import jinja2
 
 from ..config import Config
 from ..errors import RenderError
+from ..inert import inert_draft
 from ..model import Draft, Section
 from ..registry import ProviderRegistry
-from ..sanitize import inert_draft, markdown_escape
+from ..sanitize import markdown_escape
 from ..theme import Theme
 from ..window import describe
 from .loader import TemplateLoader
@@ -112,7 +113,7 @@ class Renderer:
         """``draft`` in ``fmt``; ``web`` renders the archive's page rather than the email
         (no preheader, no "view in browser" or unsubscribe links).
 
-        What is rendered is the draft made inert (:func:`newsletter.sanitize.inert_draft`):
+        What is rendered is the draft made inert (:func:`newsletter.inert.inert_draft`):
         however its text got into the file, no link but http(s)/mailto, no image from
         content but remote http(s) ones, no raw HTML, no control character."""
         draft, _ = inert_draft(draft, self.settings.no_images)

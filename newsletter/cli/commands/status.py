@@ -20,7 +20,7 @@ from rich.text import Text
 
 from ...draft.approval import describe_approval_of, is_approved_data
 from ...draft.record import draft_data
-from ...sanitize import dropped_urls
+from ...inert import dropped_urls
 from ...state import state_path
 from ...urls import canonical_url
 from ..exits import ExitStatus
