@@ -202,10 +202,11 @@ _UNWANTED = re.compile(
 
 
 def clean_text(value: str) -> str:
-    """``value`` without what no format can carry or should show: C0 and C1 control
+    """``value`` without what no format can carry or should show: C0 control
     characters (but tab and line breaks, which become ``\\n``, as do U+2028 and
     U+2029), bidi overrides and isolates (text that reads differently from what it
-    is), lone surrogates.
+    is), lone surrogates. C1 characters are windows-1252 text read as Latin-1 (smart
+    quotes), as in :func:`plain_text`; those windows-1252 lacks are removed.
 
     MJML refuses a document with an ESC or NUL in it, and a lone surrogate cannot be
     written as UTF-8: one such character in a feed would stop the whole issue."""
@@ -213,7 +214,7 @@ def clean_text(value: str) -> str:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     if "\u2028" in value or "\u2029" in value:  # line and paragraph separators
         value = value.replace("\u2028", "\n").replace("\u2029", "\n\n")
-    return _UNWANTED.sub("", value)
+    return _UNWANTED.sub("", value.translate(_C1_AS_CP1252))
 
 
 def clean_data(value: Any, clean: Callable[[str], str] = clean_text) -> Any:

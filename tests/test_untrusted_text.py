@@ -130,7 +130,7 @@ _C1 = {code: bytes([code]).decode("cp1252", errors="ignore") or None for code in
 
 # ---------------------------------------------------------------- one character stops the issue
 
-CONTROLS = "\x1b\x00\x07\x0b\x0c\x7f\x85\u202e\u2066\ud800"
+CONTROLS = "\x1b\x00\x07\x0b\x0c\x7f\x81\x9d\u202e\u2066\ud800"  # \x81, \x9d: not cp1252
 
 
 def controlled_workspace(make_workspace: Any) -> Path:
