@@ -351,3 +351,14 @@ def test_the_archive_feed_stays_xml_whatever_the_intro_holds(make_workspace: Any
     feed = ElementTree.parse(workspace / "site" / "feed.xml").getroot()
     (summary,) = [e.text for e in feed.iter() if e.tag.endswith("summary")]
     assert summary is not None and "\x1b" not in summary and "<b>" in summary
+
+
+def test_what_the_editor_types_in_escapes_is_cleaned_when_the_draft_is_read(
+    make_workspace: Any, cli: Any
+) -> None:
+    workspace = make_workspace()
+    path = write_sample(workspace)
+    text = path.read_text("utf-8").replace("intro: Hello.", 'intro: "Hi \\ud800\\e\\x07 there"')
+    path.write_text(text, "utf-8")
+    assert cli("-C", workspace, "render", path).exit_code == 0
+    assert "\nHi there\n" in (workspace / "out" / "2026-W47.txt").read_text("utf-8")

@@ -23,6 +23,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..errors import DraftError
 from ..model import Approval, Draft, Item, Section
+from ..sanitize import clean_data
 from ..window import describe
 from ..yamlsafe import MAX_DEPTH, safe_yaml
 from .hints import explain
@@ -219,7 +220,8 @@ def to_plain(node: Any) -> Any:
 
 def validate_node(node: CommentedMap, where: str) -> Draft:
     try:
-        return Draft.model_validate(to_plain(node))
+        # The editor's text is an entry too: what no format can carry leaves it here.
+        return Draft.model_validate(clean_data(to_plain(node)))
     except ValidationError as error:
         problems = []
         for detail in error.errors():

@@ -97,14 +97,16 @@ def remember(workspace: Path | None, path: Path, data: bytes, yaml: Any, draft: 
         )
         if json.loads(text)["yaml"] != yaml:  # e.g. a YAML set or binary value
             return
+        # A lone surrogate (the editor's "\ud800") reads fine but cannot be written.
+        payload = text.encode("utf-8")
     except (TypeError, ValueError):
         return
     with contextlib.suppress(OSError):  # a record that cannot be kept costs speed only
         where.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{where.name}.", dir=where.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
             os.replace(tmp, where)
         finally:
             with contextlib.suppress(FileNotFoundError):
