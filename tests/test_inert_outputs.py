@@ -1,7 +1,8 @@
 """For any text a source can carry, no output holds active content.
 
 Whatever a provider (built-in or plugin) puts in an item's fields enters through
-``gather.run.admit``, is written to the draft YAML and read back, and is rendered as the
+``gather.run.admit``, is written to the draft YAML as ``newsletter draft`` writes it and
+read back, and is rendered as the
 email, the Markdown (read as a static-site generator reads it: HTML on, any link
 destination), the text, the preview's views and the archive's page. None of them may
 hold a script, an event handler, a link that is not http(s)/mailto or an image that is
@@ -12,6 +13,7 @@ character; and the message a subscriber gets carries no file.
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.policy import default
@@ -23,13 +25,15 @@ from hypothesis import strategies as st
 
 from newsletter.cli.preview import render_view
 from newsletter.config import SendSettings
-from newsletter.draft.file import draft_path, load_draft
+from newsletter.draft.file import load_draft
+from newsletter.draft.merge import write_draft
 from newsletter.gather.run import admit
 from newsletter.model import Item, Section
 from newsletter.render.renderer import Renderer
+from newsletter.sanitize import clean_text
 from newsletter.send.journal import Recipient
 from newsletter.send.message import build, prepare
-from tests.drafts import sample_draft, write_sample
+from tests.drafts import sample_draft
 from tests.inert import active_content, as_jekyll_would, template_tags
 
 PIECES = [
@@ -84,12 +88,16 @@ def test_no_output_holds_active_content(
 ) -> None:
     workspace = _workspace(make_workspace)
     items = [hostile_item(1, first), hostile_item(2, second)]
+    # Section titles and intros come from newsletter.toml (TOML holds no lone surrogate).
+    title, intro = clean_text(first[0]), clean_text(second[2])
     sections = [
-        Section(id=provider, title=first[0], provider=provider, intro=second[2], items=items)
+        Section(id=provider, title=title, provider=provider, intro=intro, items=items)
         for provider in ("blogs", "events", "mailing_lists", "stats", "inbox")
     ]
-    write_sample(workspace, sample_draft(intro=first[2], sections=sections))
-    path = draft_path(workspace, "2026-W47")
+    for old in (workspace / "drafts", workspace / ".newsletter"):
+        shutil.rmtree(old, ignore_errors=True)
+    # Written as `newsletter draft` writes a new draft (its own emitter, else ruamel).
+    path, _ = write_draft(workspace, sample_draft(intro=clean_text(first[2]), sections=sections))
     draft = load_draft(path)  # what the editor's file holds, read back
     renderer = Renderer(workspace)
 
