@@ -310,8 +310,8 @@ def _inline(nodes: list[Any], judge: Verdict, line_start: bool) -> tuple[str, bo
 
 @dataclass(frozen=True)
 class DroppedFrom:
-    """What :func:`inert_draft` dropped, and where: the section and item (empty for the
-    issue's intro, and the item for a section's intro) and the field."""
+    """What :func:`inert_draft` leaves out, and where: the section and the item (both
+    empty for the issue's intro; the item empty for a section's intro) and the field."""
 
     section: str
     item: str
@@ -331,8 +331,9 @@ class DroppedFrom:
         return f"{self.dropped.kind} {url!r} left out: {self.dropped.why}"
 
 
-def inert_draft(draft: Draft, no_images: Iterable[str] = ()) -> tuple[Draft, list[DroppedFrom]]:
-    """A copy of ``draft`` that every renderer can show as it is, and what was dropped.
+def inert_draft(draft: Draft, no_images: Iterable[str] = ()) -> Draft:
+    """A copy of ``draft`` that every renderer can show as it is (what it leaves out is
+    :func:`dropped_urls`).
 
     The draft is hand-edited and its items come from strangers, so this is applied to
     whatever is rendered, however it got into the file: text loses control characters
@@ -382,7 +383,7 @@ def inert_draft(draft: Draft, no_images: Iterable[str] = ()) -> tuple[Draft, lis
             "sections": sections,
         }
     )
-    return safe, dropped_urls(draft, off)
+    return safe
 
 
 def dropped_urls(

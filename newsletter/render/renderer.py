@@ -116,7 +116,7 @@ class Renderer:
         What is rendered is the draft made inert (:func:`newsletter.inert.inert_draft`):
         however its text got into the file, no link but http(s)/mailto, no image from
         content but remote http(s) ones, no raw HTML, no control character."""
-        draft, _ = inert_draft(draft, self.settings.no_images)
+        draft = inert_draft(draft, self.settings.no_images)
         try:
             return self._render(draft, fmt, web)
         except RenderError as error:
@@ -179,7 +179,7 @@ class Renderer:
 
     def preheader(self, draft: Draft) -> str:
         """The issue's one-line summary: the start of its intro (or its section titles)."""
-        draft, _ = inert_draft(draft, self.settings.no_images)
+        draft = inert_draft(draft, self.settings.no_images)
         return _preheader(draft, [s for s in draft.sections if s.included or s.intro.strip()])
 
     def render_template(self, name: str, **context: Any) -> str:
