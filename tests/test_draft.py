@@ -160,8 +160,15 @@ def test_redrafting_an_unchanged_source_changes_nothing(tmp_path: Path) -> None:
     assert path.read_text() == once
 
 
+# What a draft can hold: text as gathering admits it and reading the draft cleans it
+# (newsletter.sanitize.clean_text): no control character but tab and line feed, no bidi
+# override, no lone surrogate.
 text_values = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x85\u2028\u2029"),
+    st.characters(
+        blacklist_categories=("Cs", "Cc"),
+        blacklist_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029",
+    )
+    | st.sampled_from("\t\n"),
     max_size=60,
 )
 items = st.builds(
