@@ -373,6 +373,7 @@ class Fetcher:
             ):
                 self._note_protocol(url, response)
                 if response.status_code == 304 and cached is not None:
+                    await response.aread()  # (nothing) read: the connection serves again
                     return self._from_cache(source, cached, started)
                 if response.is_redirect:
                     hops += 1

@@ -74,7 +74,7 @@ def run(
                 f"{gone}. Its draft stays as it went out: pass --force to gather it again "
                 "(the approval then holds only if nothing changes)"
             )
-        before = _approved(draft_path(config.workspace, issue))
+        before = _approved(draft_path(config.workspace, issue), config.workspace)
         console.print(f"Gathering {config.newsletter.title}: {describe(window)}")
         reporter = CliReporter(console)
         if console.is_terminal:
@@ -84,7 +84,7 @@ def run(
             result = asyncio.run(gather(config, window, registry, state, reporter))
         path, action = write_draft(config.workspace, result.draft, console.print)
         # What the editor will see: the gathered items merged with their edits.
-        merged = load_draft(path)
+        merged = load_draft(path, config.workspace)  # known by its record: no YAML parse
 
     console.print(summary_table(merged.sections))
     for section_id, problem in result.problems:
@@ -126,12 +126,12 @@ def went_out(state: StateStore, issue: str) -> str:
     return ""
 
 
-def _approved(path: Path) -> Draft | None:
+def _approved(path: Path, workspace: Path) -> Draft | None:
     """The draft at ``path`` if it exists and carries a valid approval."""
     if not path.exists():
         return None
     try:
-        draft = load_draft(path)
+        draft = load_draft(path, workspace)
     except DraftError:
         return None  # write_draft reports it
     return draft if is_approved(draft) else None
