@@ -77,7 +77,9 @@ def test_the_suggested_fix_reads_back_as_the_title_typed(title: str) -> None:
     if suggested is None:
         return
     fixed = parse_text(_with_line(INDENT + suggested[1]), "d.yaml")
-    assert fixed["sections"][0]["items"][1]["title"] == title
+    # '…' around a title with an apostrophe inside: the title is what is between them.
+    meant = title[1:-1] if "an apostrophe inside '…'" in problems[0] else title
+    assert fixed["sections"][0]["items"][1]["title"] == meant
 
 
 def test_value_errors_name_the_section_and_the_items_title() -> None:

@@ -91,7 +91,9 @@ def _needs_quotes(line: str, number: int, problem: str, context: str) -> str | N
     if ": " in value or value.endswith(":"):
         why = "a ': ' inside a value ends the key"
     elif value[:1] in _INDICATORS:
-        why = f"a value starting with {value[0]!r} is YAML syntax"
+        # In words for a quote: the why follows the fix, which ends at its last '"'.
+        first = {'"': "a double quote", "'": "an apostrophe"}.get(value[0], repr(value[0]))
+        why = f"a value starting with {first} is YAML syntax"
     elif "<block end>" in problem or "alias" in problem:
         why = "it holds characters YAML reads as syntax"
     else:
