@@ -44,7 +44,7 @@ import socket
 import ssl
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -97,6 +97,15 @@ FetchListener = Callable[[str, str, float, int, str | None], None]
 
 def is_url(source: str) -> bool:
     return urlsplit(source).scheme in {"http", "https"}
+
+
+@dataclass
+class _Outcome:
+    """How reading one source went, for the listener."""
+
+    started: float
+    size: int = 0
+    error: str | None = None
 
 
 class Fetcher:
@@ -158,31 +167,13 @@ class Fetcher:
         ``method="POST"`` (an empty body) is for the exports servers answer only to a
         POST, so crawlers leave them alone (public-inbox's mbox.gz of a search); its
         answers are never cached."""
-        started = time.perf_counter()
-        error: str | None = None
-        size = 0
-        try:
+        with self._reporting(section, source) as outcome:
             if is_url(source):
-                fetched = await self._fetch_url(source, started, headers or {}, method)
+                fetched = await self._fetch_url(source, outcome.started, headers or {}, method)
             else:
-                fetched = await asyncio.to_thread(self._read_path, source, started)
-            size = len(fetched.content)
+                fetched = await asyncio.to_thread(self._read_path, source, outcome.started)
+            outcome.size = len(fetched.content)
             return fetched
-        except SourceError as failure:
-            error = failure.reason
-            raise
-        except Exception as failure:
-            error = f"{type(failure).__name__}: {failure}"
-            raise
-        finally:
-            if self.listener is not None:  # it shows them: never a URL's credentials
-                self.listener(
-                    section,
-                    redact(source),
-                    time.perf_counter() - started,
-                    size,
-                    redact(error) if error else None,
-                )
 
     @contextlib.asynccontextmanager
     async def open(
@@ -193,32 +184,36 @@ class Fetcher:
         http(s) body streamed to a temporary file, deleted when the block ends. The
         rules of :meth:`fetch` hold (paths, deadline, redirects, private addresses,
         retries); the size cap is ``max_stream_bytes``. Nothing is cached."""
-        started = time.perf_counter()
-        error: str | None = None
-        size = 0
-        try:
+        with self._reporting(section, source) as outcome:
             if is_url(source):
-                handle = await self._stream_url(source, started, method)
+                handle = await self._stream_url(source, outcome.started, method)
             else:
                 handle = await asyncio.to_thread(self._open_path, source)
-            size = os.fstat(handle.fileno()).st_size
+            outcome.size = os.fstat(handle.fileno()).st_size
+        with handle:
+            yield handle
+
+    @contextlib.contextmanager
+    def _reporting(self, section: str, source: str) -> Iterator[_Outcome]:
+        """Tell the listener how reading ``source`` went, however it ends."""
+        outcome = _Outcome(time.perf_counter())
+        try:
+            yield outcome
         except SourceError as failure:
-            error = failure.reason
+            outcome.error = failure.reason
             raise
         except Exception as failure:
-            error = f"{type(failure).__name__}: {failure}"
+            outcome.error = f"{type(failure).__name__}: {failure}"
             raise
         finally:
             if self.listener is not None:  # it shows them: never a URL's credentials
                 self.listener(
                     section,
                     redact(source),
-                    time.perf_counter() - started,
-                    size,
-                    redact(error) if error else None,
+                    time.perf_counter() - outcome.started,
+                    outcome.size,
+                    redact(outcome.error) if outcome.error else None,
                 )
-        with handle:
-            yield handle
 
     def _open_path(self, source: str) -> BinaryIO:
         path = self.local_path(source)
