@@ -489,6 +489,9 @@ class Sender:
         at = now()
         ids = {r.address: self.issue.message_id(r.address) for r in plan.recipients}
         self.journal.start(plan.issue, plan.round, plan.recipients, ids, self.backend.name, at)
+        self._record_round(plan, at, [ids[r.address] for r in plan.recipients])
+
+    def _record_round(self, plan: Plan, at: str, message_ids: list[str]) -> None:
         self.records.append(
             {
                 "at": at,
@@ -496,7 +499,7 @@ class Sender:
                 "round": plan.round,
                 "backend": self.backend.name,
                 "recipients": [list(r) for r in plan.recipients],
-                "message_ids": [ids[r.address] for r in plan.recipients],
+                "message_ids": message_ids,
             }
         )
 
@@ -511,16 +514,7 @@ class Sender:
         if recorded is None:
             started = self.journal.latest(plan.issue)
             at = started.started_at if started else now()
-            self.records.append(
-                {
-                    "at": at,
-                    "event": "round",
-                    "round": plan.round,
-                    "backend": self.backend.name,
-                    "recipients": [list(r) for r in plan.recipients],
-                    "message_ids": [known[r.address].message_id for r in plan.recipients],
-                }
-            )
+            self._record_round(plan, at, [known[r.address].message_id for r in plan.recipients])
             recorded = dict.fromkeys(known, at)
         for delivery in known.values():
             if delivery.updated_at > recorded.get(delivery.recipient, ""):
