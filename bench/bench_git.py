@@ -1,7 +1,7 @@
 """How fast are git figures? Ours (one `git log --numstat` stream) against PyDriller and
 GitPython (one diff per commit), on a generated repository of 100,000 commits.
 
-    .venv/bin/python bench/bench_git.py [--commits N] [--full]
+    .venv/bin/python bench/bench_git.py [--commits N] [--full] [--quick]
 
 Prints one table: seconds per span and the ratios. PyDriller and GitPython run only
 if installed (`pip install pydriller`); over all history they take minutes, so they
@@ -99,8 +99,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", type=int, default=100_000)
     parser.add_argument("--full", action="store_true", help="others over all history too")
+    parser.add_argument(
+        "--quick", action="store_true", help="2,000 commits: check the script runs, not speed"
+    )
     args = parser.parse_args()
-    path = _make_repo(args.commits)
+    path = _make_repo(2_000 if args.quick else args.commits)
     others = [(name, run) for name, run, module in (
         ("PyDriller", pydriller, "pydriller"), ("GitPython", gitpython, "git"))
         if importlib.util.find_spec(module)]  # fmt: skip

@@ -45,3 +45,19 @@ def test_a_failing_script_makes_run_all_fail(tmp_path: Path) -> None:
     module.HERE = tmp_path
     assert module.main(["fine"]) == 0
     assert module.main([]) == 1
+
+
+def test_every_bench_script_takes_quick() -> None:
+    """``run_all.py --quick`` passes ``--quick`` to every script: one that does not
+    know the flag fails the smoke run (argparse exits 2)."""
+    import subprocess
+    import sys
+
+    lacking = []
+    for script in run_all().discover():
+        shown = subprocess.run(
+            [sys.executable, str(script), "--help"], capture_output=True, text=True, check=False
+        )
+        if shown.returncode != 0 or "--quick" not in shown.stdout:
+            lacking.append(script.name)
+    assert lacking == []
