@@ -9,7 +9,7 @@ from typing import Any
 
 import feedparser
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from newsletter.model import Item
@@ -106,6 +106,16 @@ _html = st.recursive(
 )  # fmt: skip
 
 
+def _feedparser_redecodes(text: str) -> bool:
+    """feedparser takes any text of a UTF-8 feed that is Latin-1 encodable and valid
+    UTF-8 that way ("Â¡") for double-encoded and decodes it once more ("¡"); we keep
+    what the feed says, so there the two rightly differ."""
+    try:
+        return text.encode("iso-8859-1").decode("utf-8") != text
+    except UnicodeError:
+        return False
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     title=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40),
@@ -115,6 +125,7 @@ _html = st.recursive(
 def test_any_title_body_and_date_give_what_feedparser_gives(
     title: str, body: str, minutes: int
 ) -> None:
+    assume(not _feedparser_redecodes(title))
     published = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(minutes=minutes)
     post = Post(title, "https://blog.example.org/post", published, body, "Ann")
     for build in (rss, atom):
