@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,11 @@ from tests.servers import FeedServer
 from tests.smtp import MailServer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "openstack"
+
+# A suite started in the background of a script (`make test &`) inherits SIGINT
+# ignored, and so would every `newsletter` process the tests start: the Ctrl-C tests
+# would then wait in vain. A Python handler here is reset to the default in children.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
