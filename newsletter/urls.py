@@ -34,10 +34,16 @@ def clean_url(url: str) -> str:
 
 def canonical_url(url: str) -> str:
     """A key for ``url``: no scheme, lower-case host, no default port, ``www.``, fragment,
-    tracking parameters or trailing slash. Not a URL to show."""
-    parts = urlsplit(clean_url(url))
+    tracking parameters or trailing slash. Not a URL to show. A URL urllib cannot read
+    (``http://[broken``, a port past 65535) is its own key: it comes from a stranger's
+    feed or a hand-edited draft, and must cost no more than its own item."""
+    try:
+        parts = urlsplit(clean_url(url))
+        port = parts.port
+    except ValueError:
+        return url.strip()
     host = (parts.hostname or "").lower().removeprefix("www.")
-    port = parts.port if parts.port not in (None, 80, 443) else None
+    port = port if port not in (80, 443) else None
     netloc = f"{host}:{port}" if port else host
     path = parts.path.rstrip("/") or ""
     query = f"?{parts.query}" if parts.query else ""

@@ -339,3 +339,18 @@ def test_credentials_in_a_clone_url_are_never_stored_shown_or_logged(
     assert cli("-C", workspace, "render").exit_code == 0
     for output in (workspace / "out").iterdir():
         assert "s3cr3t" not in output.read_text("utf-8")
+
+
+def test_status_and_lint_survive_urls_urllib_cannot_read(make_workspace: Any, cli: Any) -> None:
+    """A hand-edited draft's URL with a port past 65535 or an unclosed bracket is a link
+    left out, not a traceback."""
+    workspace = make_workspace()
+    urls = ["https://a.example:99999/x", "http://[::1/x"]
+    items = [Item(id=f"u{n}", title=f"U {n}", url=url) for n, url in enumerate(urls)]
+    draft = sample_draft(
+        sections=[Section(id="blogs", title="From the blogs", provider="blogs", items=items)]
+    )
+    path = write_sample(workspace, draft)
+    assert cli("-C", workspace, "status", path).exit_code == 0
+    lint = cli("-C", workspace, "lint", "--no-links", path)
+    assert "Traceback" not in lint.output
