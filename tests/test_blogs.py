@@ -351,3 +351,16 @@ def test_an_unchanged_feed_is_not_parsed_again(server: FeedServer, make_workspac
     server.add("/f.rss", Route(rss(posts), etag='"v2"'))
     items, _ = _gather(ws)
     assert [i.title for i in items] == ["Edited"]
+
+
+def test_a_post_whose_link_has_an_impossible_port_costs_only_that_post(
+    server: FeedServer, make_workspace: Any
+) -> None:
+    posts = [
+        Post("Good", "https://a.example/good", DAY),
+        Post("Bad port", "https://a.example:99999/bad", DAY + timedelta(hours=1)),
+    ]
+    ws = _blogs(make_workspace, [server.add("/f.rss", rss(posts))])
+    items, problems = _gather(ws)
+    assert [item.title for item in items] == ["Good"]
+    assert problems and "no link" in problems[0]

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from newsletter import MAX_FIELD, clean_url, plain_text
 
@@ -283,8 +283,9 @@ def _post_link(site: str, link: str) -> str:
     try:
         # Most links are absolute already: urljoin would return them unchanged.
         absolute = link if link.startswith(("https://", "http://")) else join(site, link)
+        urlsplit(absolute).port  # noqa: B018 - raises for a port no URL can have (99999)
         return clean_url(absolute) if absolute else ""
-    except ValueError:  # "http://[broken" and other URLs urllib refuses
+    except ValueError:  # "http://[broken", a port past 65535: URLs urllib refuses
         return ""
 
 
