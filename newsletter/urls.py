@@ -95,6 +95,7 @@ def safe_url(url: str, base: str = "") -> str | None:
         return "mailto:" + _UNSAFE.sub(_percent, text[len(parts.scheme) + 1 :])
     try:
         host = parts.hostname
+        parts.port  # noqa: B018 - raises for a port no URL can have (99999)
     except ValueError:
         return None
     if not host:

@@ -81,6 +81,7 @@ def test_the_url_rule() -> None:
     assert safe_url("https://a.example/x>)<b>") == "https://a.example/x%3E)%3Cb%3E"
     assert safe_url("../b.html", base="https://a.example/x/y.html") == "https://a.example/b.html"
     bad = ["javascript:alert(1)", " javascript:x", "data:text/html,x", "file:///etc/passwd",
-           "subscribers.csv", "//evil.example/x", "https://", "http://[::1", "mailto:"]  # fmt: skip
+           "subscribers.csv", "//evil.example/x", "https://", "http://[::1", "mailto:",
+           "https://a.example:99999/x"]  # fmt: skip
     assert [url for url in bad if safe_url(url) is not None] == []
     assert isinstance(link_verdict("image", "mailto:a@example.org"), Dropped)
