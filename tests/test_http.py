@@ -251,3 +251,22 @@ def test_open_gives_a_seekable_file_under_the_same_rules(
         with pytest.raises(SourceError) as caught:
             asyncio.run(go(source, **limits))
         assert why in caught.value.reason, source
+
+
+@pytest.mark.parametrize("location", ["http://127.0.0.1:99999/feed", "http://:70000/"])
+def test_a_redirect_to_a_malformed_url_is_a_source_error(
+    server: FeedServer, tmp_path: Path, location: str
+) -> None:
+    url = server.add("/feed", Route(status=302, headers={"Location": location}))
+    assert failure(tmp_path, url).startswith(f"malformed URL {location!r}")
+
+    async def check() -> str | None:
+        async with Fetcher(tmp_path) as fetcher:
+            return await fetcher.check(url)
+
+    assert (asyncio.run(check()) or "").startswith(f"malformed URL {location!r}")
+
+
+@pytest.mark.parametrize("source", ["http://[::1/feed", "https://a.example:99999/feed"])
+def test_a_malformed_source_url_is_a_source_error(tmp_path: Path, source: str) -> None:
+    assert failure(tmp_path, source).startswith(f"malformed URL {source!r}")

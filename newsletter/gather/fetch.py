@@ -96,7 +96,21 @@ FetchListener = Callable[[str, str, float, int, str | None], None]
 
 
 def is_url(source: str) -> bool:
-    return urlsplit(source).scheme in {"http", "https"}
+    try:
+        return urlsplit(source).scheme in {"http", "https"}
+    except ValueError:  # "http://[broken": a URL still, a malformed one (see _usable)
+        return source.lower().startswith(("http:", "https:"))
+
+
+def _usable(source: str, url: str) -> str:
+    """``url`` (``source`` or a hop of its redirects) if it can be requested, else a
+    SourceError naming it: urllib and httpx raise ValueError, or fail deep in the
+    socket layer, on an unclosed bracket or a port past 65535."""
+    try:
+        urlsplit(url).port  # noqa: B018 - parses the host and port, raising if malformed
+    except ValueError as error:
+        raise SourceError(source, f"malformed URL {redact(url)!r}: {error}") from None
+    return url
 
 
 @dataclass
@@ -260,7 +274,7 @@ class Fetcher:
         assert self._client is not None, "use Fetcher as an async context manager"
         if not is_url(source):
             raise SourceError(source, "not an http(s) URL")
-        url = source
+        url = _usable(source, source)
         for _ in range(self.limits.max_redirects + 1):
             async with (
                 self._host_slot(url),  # first: a request waiting for its host holds
@@ -354,7 +368,7 @@ class Fetcher:
         # source's download going meanwhile.
         cache = self.cache if method == "GET" and sink is None else None
         cached = await asyncio.to_thread(cache.lookup, source, headers) if cache else None
-        url, hops, attempt, waited = source, 0, 0, 0.0
+        url, hops, attempt, waited = _usable(source, source), 0, 0, 0.0
         origin = _origin(source)
         while True:
             if _origin(url) != origin:
@@ -435,7 +449,10 @@ class Fetcher:
     async def _next_hop(self, source: str, current: str, location: str) -> str:
         if not location:
             raise SourceError(source, "redirect without a Location header")
-        target = urljoin(current, location)
+        try:
+            target = _usable(source, urljoin(current, location))
+        except ValueError:  # urljoin's own parse: "http://[broken"
+            raise SourceError(source, f"malformed redirect {redact(location)!r}") from None
         scheme = urlsplit(target).scheme
         if scheme not in {"http", "https"}:
             raise SourceError(source, f"redirect to a {scheme!r} URL refused")
