@@ -69,9 +69,13 @@ _A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
 
 
 def _resolved(match: re.Match[str], base_url: str) -> str:
-    """The href joined to ``base_url``, gone if the result has no allowed scheme."""
-    absolute = urljoin(base_url, html.unescape(match.group(1)).strip())
-    if urlsplit(absolute).scheme not in URL_SCHEMES:
+    """The href joined to ``base_url``, gone if the result has no allowed scheme or
+    urllib cannot read it (``//[broken``: one bad link must not cost the summary)."""
+    try:
+        absolute = urljoin(base_url, html.unescape(match.group(1)).strip())
+        if urlsplit(absolute).scheme not in URL_SCHEMES:
+            return ""
+    except ValueError:
         return ""
     escaped = absolute.replace("&", "&amp;").replace('"', "&quot;").replace("\xa0", "&nbsp;")
     return f' href="{escaped}"'

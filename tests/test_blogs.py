@@ -364,3 +364,15 @@ def test_a_post_whose_link_has_an_impossible_port_costs_only_that_post(
     items, problems = _gather(ws)
     assert [item.title for item in items] == ["Good"]
     assert problems and "no link" in problems[0]
+
+
+def test_a_malformed_link_in_a_summary_costs_only_that_link(
+    server: FeedServer, make_workspace: Any
+) -> None:
+    summary = '<p>Read <a href="//[::1/x">this</a> and <a href="/ok">that</a>.</p>'
+    posts = [Post("Post", "https://a.example/post", DAY, summary=summary)]
+    ws = _blogs(make_workspace, [server.add("/f.rss", rss(posts))])
+    items, problems = _gather(ws)
+    assert problems == []
+    assert [item.title for item in items] == ["Post"]
+    assert "[that](" in items[0].summary and "//[::1" not in items[0].summary
