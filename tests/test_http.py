@@ -14,6 +14,7 @@ import pytest
 
 from newsletter.errors import SourceError
 from newsletter.gather.fetch import Fetched, Fetcher, Limits
+from newsletter.urls import redact
 from tests.h2server import H2Server
 from tests.hostile import PUBLIC, Reroute
 from tests.servers import FeedServer, Route
@@ -270,3 +271,15 @@ def test_a_redirect_to_a_malformed_url_is_a_source_error(
 @pytest.mark.parametrize("source", ["http://[::1/feed", "https://a.example:99999/feed"])
 def test_a_malformed_source_url_is_a_source_error(tmp_path: Path, source: str) -> None:
     assert failure(tmp_path, source).startswith(f"malformed URL {source!r}")
+
+
+def test_the_final_url_and_the_cache_hold_no_credentials(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    url = server.add("/feed", Route(b"<rss/>", etag='"v1"')).replace("://", "://ann:s3cret@")
+    fetched = fetch(tmp_path, url)
+    assert server.requests[0][2].get("Authorization", "").startswith("Basic ")  # still sent
+    assert fetched.url == redact(url) and "s3cret" not in fetched.url
+    assert "s3cret" not in fetch(tmp_path, url).url  # revalidated from the cache
+    for stored in (tmp_path / "cache").iterdir():
+        assert b"s3cret" not in stored.read_bytes()

@@ -398,14 +398,16 @@ class Fetcher:
                     raise _status_error(source, response)
                 else:
                     content = await self._read_capped(source, response, sink)
+                    # The base of the source's relative links, stored in the cache and
+                    # in what providers keep: never the credentials of a user:token@ URL.
+                    final = redact(str(response.url))
                     if cache is not None:
                         await asyncio.to_thread(
-                            cache.store, source, headers, str(response.url),
-                            response.headers, content,
-                        )  # fmt: skip
+                            cache.store, source, headers, final, response.headers, content
+                        )
                     return Fetched(
                         source,
-                        str(response.url),
+                        final,
                         content,
                         response.headers.get("content-type", ""),
                         dict(response.headers),
