@@ -6,8 +6,9 @@ message text: the same path as mail arriving for the list, so the list's moderat
 applies. Once Mailman has taken the post from its incoming queue, a post that waits in
 the list's moderation queue is reported ``held``, not sent (the next run checks again,
 and counts it sent once a moderator released it); a post Mailman has not taken yet
-(its runners stopped) is reported held too. Mailman keeps no record of an accepted
-post that its REST API shows, so a post not held is taken as accepted.
+(its runners stopped), or whose fate its REST API failed to tell, is reported held too.
+Mailman keeps no record of an accepted post that its REST API shows, so a post not held
+is taken as accepted.
 """
 
 from __future__ import annotations
@@ -149,14 +150,19 @@ class Mailman3Backend(SendBackend[Mailman3Options]):
                 sender_wide=True,
             )
         queued = answer.headers.get("location", "").rpartition("/")[2]
-        if not self._taken(queued):
+        try:
+            if not self._taken(queued):
+                return "held"
+            # Mailman lists the post as held moments after taking it from the queue.
+            deadline = time.monotonic() + HOLD_NOTICED
+            while not self._held(envelope.message_id):
+                if time.monotonic() > deadline:
+                    return "sent"
+                time.sleep(0.2)
+        except (DeliveryError, SendError, httpx.HTTPError, ValueError):
+            # The list has the post; only its fate is unknown. A refusal raised now
+            # would leave it to be posted again: held, the next run asks Mailman again.
             return "held"
-        # Mailman lists the post as held moments after taking it from the queue.
-        deadline = time.monotonic() + HOLD_NOTICED
-        while not self._held(envelope.message_id):
-            if time.monotonic() > deadline:
-                return "sent"
-            time.sleep(0.2)
         return "held"
 
     def still_held(self, envelope: Envelope) -> bool:
