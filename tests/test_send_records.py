@@ -131,3 +131,23 @@ def test_a_records_line_cut_short_is_skipped_and_closed_off(tmp_path: Path) -> N
     assert replayed.damaged == [2]
     assert replayed.deliveries[1]["a@example.org"].status == "sent"
     assert replayed.deliveries[1]["a@example.org"].sent_at == "2026-11-23T09:00:02.000000+00:00"
+
+
+def test_status_and_draft_read_the_records_when_the_journal_lost_the_send(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    server = servers()
+    ws = workspace(tmp_path, server.port, 'security = "plain"')
+    assert send(cli, ws).exit_code == 0
+    lose_state(ws)
+
+    status = said(cli("-C", ws, "status"))
+    assert "Not sent yet." not in status
+    assert "out/2011-W26/sent.log records a send of 2011-W26 (round 1" in status
+    assert "3 sent" in status and "'newsletter log --rebuild'" in status
+
+    sent_draft = (ws / "drafts" / "2011-W26.yaml").read_bytes()
+    again = cli("-C", ws, "draft", "--week", "2011-W26")
+    assert again.exit_code == 2, again.output
+    assert "out/2011-W26/sent.log records a send of 2011-W26" in said(again)
+    assert (ws / "drafts" / "2011-W26.yaml").read_bytes() == sent_draft

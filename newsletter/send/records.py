@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import JournalError
 from ..fileio import room_note
-from .journal import Delivery, Recipient, Round
+from .journal import Delivery, Recipient, Round, tally
 
 NAME = "sent.log"
 
@@ -159,6 +159,22 @@ def _apply(found: Replayed, event: dict[str, Any]) -> bool:
     else:
         return False
     return True
+
+
+def recorded_send(workspace: Path, issue: str) -> str:
+    """What ``out/<issue>/sent.log`` says of the issue's latest round, in words, for a
+    journal that knows no send of it (a lost or replaced state.db); "" if nothing."""
+    found = Records(workspace, issue).replay()
+    if not found.rounds:
+        return ""
+    number = max(found.rounds)
+    started = found.rounds[number].started_at[:19]
+    done = tally(found.deliveries[number].values())
+    return (
+        f"out/{issue}/sent.log records a send of {issue} (round {number}, started {started}: "
+        f"{done}) that the journal (.newsletter/state.db) does not know; "
+        "'newsletter log --rebuild' restores it"
+    )
 
 
 def all_records(workspace: Path) -> list[Records]:

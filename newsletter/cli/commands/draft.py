@@ -17,6 +17,7 @@ from ...lock import workspace_lock
 from ...model import Draft
 from ...registry import ProviderRegistry
 from ...send.journal import Journal
+from ...send.records import recorded_send
 from ...state import StateStore, state_path
 from ...window import dates_window, describe, issue_name, last_complete_week, week_window
 from ...workspace import open_config
@@ -68,7 +69,7 @@ def run(
         StateStore(state_path(config.workspace)) as state,
     ):
         issue = issue_name(window)
-        gone = went_out(state, issue)
+        gone = went_out(state, issue, config.workspace)
         if gone and not force:
             raise UsageError(
                 f"{gone}. Its draft stays as it went out: pass --force to gather it again "
@@ -107,8 +108,9 @@ def run(
     return ExitStatus.OK
 
 
-def went_out(state: StateStore, issue: str) -> str:
-    """How ``issue`` was sent or published, in words; ``""`` if it was not."""
+def went_out(state: StateStore, issue: str, workspace: Path) -> str:
+    """How ``issue`` was sent or published, in words; ``""`` if it was not. A send the
+    journal lost (a fresh clone) still shows in the records beside the issue's outputs."""
     latest = Journal(state).latest(issue)
     if latest is not None and latest.completed_at is None:
         return (
@@ -123,7 +125,7 @@ def went_out(state: StateStore, issue: str) -> str:
     published = state.published(issue)
     if published is not None:
         return f"{issue} was marked published at {published.at} (with '{published.via}')"
-    return ""
+    return recorded_send(workspace, issue)
 
 
 def _approved(path: Path, workspace: Path) -> Draft | None:

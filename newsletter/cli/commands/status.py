@@ -81,12 +81,15 @@ def check(draft: Mapping[str, Any], max_words: int) -> tuple[list[SectionStatus]
 
 def sending(workspace: Path, issue: str) -> str:
     """Whether ``issue`` was sent, from the send journal: when, to how many, what is left."""
+    # The journal and the records alone: the sender would import the renderer.
+    from ...send.journal import Journal
+    from ...send.records import recorded_send
+    from ...state import StateStore
+
     path = state_path(workspace)
     if not path.is_file():
-        return "Not sent yet."
-    # The journal alone: the sender would import the renderer, for nothing here.
-    from ...send.journal import Journal
-    from ...state import StateStore
+        recorded = recorded_send(workspace, issue)
+        return f"Not sent, says the journal, but {recorded}." if recorded else "Not sent yet."
 
     try:
         with StateStore(path) as store:
@@ -95,7 +98,8 @@ def sending(workspace: Path, issue: str) -> str:
     except sqlite3.Error as error:
         return f"Whether it was sent is unknown: {path} cannot be read ({error})."
     if not rounds:
-        return "Not sent yet."
+        recorded = recorded_send(workspace, issue)
+        return f"Not sent, says the journal, but {recorded}." if recorded else "Not sent yet."
     last, deliveries = rounds[-1]
     counts = Counter(delivery.status for delivery in deliveries.values())
     sent, total = counts["sent"], len(last.recipients)
