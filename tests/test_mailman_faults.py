@@ -52,16 +52,39 @@ class FailingAfterThePost(BaseHTTPRequestHandler):
         self._answer(201, {}, {"Location": location})
 
 
-@pytest.fixture
-def rest(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]]]:
+class NotTheRestApi(FailingAfterThePost):
+    """A web page where the REST API should be (Postorius's address, say)."""
+
+    def do_GET(self) -> None:
+        data = b"<!doctype html><title>Mailing lists</title>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def serve(
+    handler: type[FailingAfterThePost], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, list[str]]]:
     monkeypatch.setenv("MAILMAN_REST_PASSWORD", "secret")
-    FailingAfterThePost.posts = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FailingAfterThePost)
+    handler.posts = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/3.1", FailingAfterThePost.posts
+    yield f"http://127.0.0.1:{server.server_address[1]}/3.1", handler.posts
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def rest(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]]]:
+    yield from serve(FailingAfterThePost, monkeypatch)
+
+
+@pytest.fixture
+def web_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]]]:
+    yield from serve(NotTheRestApi, monkeypatch)
 
 
 def test_a_post_accepted_is_never_posted_again_when_mailman_fails_afterwards(
@@ -80,3 +103,15 @@ def test_a_post_accepted_is_never_posted_again_when_mailman_fails_afterwards(
     again = cli("-C", ws, "send", "--yes", "--force")
     assert len(posts) == 1, said(again)
     assert "still waiting for a moderator" in said(again)
+
+
+def test_a_rest_url_that_is_not_mailmans_api_is_named_not_a_traceback(
+    tmp_path: Path, cli: Any, web_page: tuple[str, list[str]]
+) -> None:
+    url, posts = web_page
+    result = cli("-C", workspace(tmp_path, url, LIST), "send", "--yes", "--force")
+    assert result.exit_code == 6, result.output
+    text = said(result)
+    assert f"{url} answered the request for the list {LIST} with something other" in text
+    assert "send.mailman3.rest_url" in text and "bug" not in text
+    assert posts == []

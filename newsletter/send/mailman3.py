@@ -117,7 +117,15 @@ class Mailman3Backend(SendBackend[Mailman3Options]):
         if answer.status_code == 404:
             raise SendError(f"Mailman at {self.options.rest_url} has no list {self.options.list}")
         self._check(answer, "reading the list")
-        self.list_id = str(answer.json()["list_id"])
+        try:
+            self.list_id = str(answer.json()["list_id"])
+        except (ValueError, TypeError, KeyError):  # a web page, not the REST API
+            raise SendError(
+                f"{self.options.rest_url} answered the request for the list "
+                f"{self.options.list} with something other than Mailman's REST API "
+                f"({answer.headers.get('content-type', 'no content type')}): check "
+                "send.mailman3.rest_url (e.g. http://127.0.0.1:8001/3.1)"
+            ) from None
 
     def deliver(self, envelope: Envelope, message: bytes, commit: Callable[[], None]) -> Accepted:
         self.open()
