@@ -45,6 +45,8 @@ class MailServer:
     ``quota_reply`` (a relay's daily quota);
     ``refuse_all_after``: after this many accepted messages, refuse every RCPT with
     ``refuse_all_reply`` (a policy about the sender);
+    ``garble_ack``: addresses whose message is kept, then answered with a line that
+    is not an SMTP reply;
     ``data_delay``: seconds between keeping a message and answering 250;
     ``smtputf8``: offer SMTPUTF8.
     """
@@ -57,6 +59,7 @@ class MailServer:
     drop_after: int | None = None
     hang_after: int | None = None
     lose_ack: set[str] = field(default_factory=set)
+    garble_ack: set[str] = field(default_factory=set)
     quota_after: int | None = None
     quota_reply: str = "550 5.4.5 Daily sending quota exceeded"
     refuse_all_after: int | None = None
@@ -150,6 +153,8 @@ class MailServer:
         if set(envelope.rcpt_tos) & self.lose_ack:
             server.transport.close()
             return "421 4.3.0 gone"  # never reaches the sender: the connection is closed
+        if set(envelope.rcpt_tos) & self.garble_ack:
+            return "OK, got it"
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
         return "250 2.0.0 accepted"

@@ -368,6 +368,19 @@ def test_a_connection_lost_after_the_message_is_unknown_and_never_retried_unaske
     assert ".r2." not in ids["thierry@example.org"]
 
 
+def test_an_answer_after_the_message_that_is_not_smtp_is_unknown_never_a_retry(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    # The server keeps the message, then answers a line with no reply code.
+    server = servers(garble_ack={"thierry@example.org"})
+    ws = workspace(tmp_path, server.port, 'security = "plain"')
+    first = send(cli, ws)
+    assert first.exit_code == 6, first.output
+    assert count(server) == Counter(SUBSCRIBERS)  # one copy each, none sent again
+    assert ("thierry@example.org", "unknown", 1) in journal(ws)
+    assert "1 recipient(s) may already have it" in said(first)
+
+
 def test_status_says_whether_when_and_to_how_many_an_issue_was_sent(
     tmp_path: Path, servers: Any, cli: Any
 ) -> None:

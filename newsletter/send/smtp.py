@@ -250,9 +250,18 @@ class SmtpBackend(SendBackend[SmtpOptions]):
                 "unknown",
             ) from None
         self._midway = False
-        if code != 250:
-            raise _refusal(code, reply, "end of data", sender_wide=code == 421)
-        return "sent"
+        if code // 100 == 2:
+            return "sent"
+        if code // 100 not in (4, 5):
+            # No reply code (smtplib says -1) or one a reply to the dot cannot have:
+            # the server was given the message, and what it did with it is unknown.
+            self._drop()
+            raise DeliveryError(
+                f"an answer that is not SMTP after the message was sent ({code} "
+                f"{_text(reply)}): it may have been accepted",
+                "unknown",
+            )
+        raise _refusal(code, reply, "end of data", sender_wide=code == 421)
 
     def _reset(self) -> None:
         # A refused transaction is reset; a server that hung up is reconnected next time.
