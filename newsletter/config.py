@@ -82,6 +82,11 @@ class HttpSettings(_Strict):
     paths_outside_workspace: bool = Field(
         False, description="allow local sources outside the workspace"
     )
+    private_links: bool = Field(
+        False,
+        description="let 'lint' request the draft's links to private, loopback or "
+        "link-local addresses (an intranet wiki); they come from strangers' feeds",
+    )
 
 
 class RenderOptions(_Strict):

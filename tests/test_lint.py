@@ -47,7 +47,11 @@ def _draft(server: FeedServer, **changes: Any) -> Draft:
 
 
 def _workspace(make_workspace: Any, draft: Draft) -> Path:
-    ws: Path = make_workspace(files={"drafts/2011-W26.yaml": dump(draft_node(draft, "x"))})
+    # The test server is on 127.0.0.1: a private address, checked only on request.
+    ws: Path = make_workspace(
+        "[http]\nprivate_links = true\n",
+        files={"drafts/2011-W26.yaml": dump(draft_node(draft, "x"))},
+    )
     return ws
 
 
@@ -173,6 +177,36 @@ def test_links_are_checked_under_the_fetchers_rules(server: FeedServer, tmp_path
     assert "within 1 s" in broken[links[1]]
     assert links[2] not in broken
     assert ("GET", "/secret") not in [(method, path) for method, path, _ in server.requests]
+
+
+def test_links_to_private_addresses_are_not_requested_unless_allowed(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    """A feed's link to the intranet or a cloud metadata service must not make lint
+    probe it; an editor whose links are on an intranet wiki opts in."""
+    draft = _draft(server)
+    inside = server.add("/intranet", "fine")
+    draft.sections = [
+        Section(id="s", title="S", items=[
+            Item(id="a", title="A", url=inside),
+            Item(id="b", title="B", url="http://169.254.169.254/latest/meta-data/"),
+        ])
+    ]  # fmt: skip
+    ws = make_workspace(files={"drafts/2011-W26.yaml": dump(draft_node(draft, "x"))})
+    server.requests.clear()
+    result = cli("-C", ws, "lint")
+    out = " ".join(result.output.split())
+    assert result.exit_code == 9, out
+    assert out.count("a private, loopback or link-local address: not requested") == 2, out
+    assert not server.requests
+    (ws / "newsletter.toml").write_text(
+        (ws / "newsletter.toml").read_text() + "[http]\nprivate_links = true\n"
+    )
+    draft.sections[0].items = draft.sections[0].items[:1]  # never the real metadata address
+    (ws / "drafts" / "2011-W26.yaml").write_text(dump(draft_node(draft, "x")))
+    allowed = cli("-C", ws, "lint")
+    assert inside not in " ".join(allowed.output.split())
+    assert [path for _, path, _ in server.requests] == ["/intranet"]
 
 
 def test_fix_removes_tracking_parameters_and_keeps_the_editors_comments(

@@ -248,13 +248,22 @@ class Fetcher:
             raise
         return sink
 
-    async def check(self, url: str) -> str | None:
+    async def check(self, url: str, private: bool = False) -> str | None:
         """Why the link ``url`` is broken, or None when it answers.
 
         HEAD first, then GET when HEAD is refused (many servers mishandle HEAD), reading
         no body; the same deadline, redirect and private-address rules as ``fetch``.
-        Nothing is cached."""
+        Nothing is cached. A link comes from a stranger's feed, not from the editor's
+        configuration: one to a private, loopback or link-local address is not
+        requested at all unless ``private`` (a feed must not make us probe the
+        intranet or a cloud metadata service)."""
         try:
+            if not private and is_url(url) and await self._is_private(_usable(url, url)):
+                return (
+                    "a private, loopback or link-local address: not requested "
+                    "(subscribers cannot reach it either; [http] private_links = true "
+                    "checks such links)"
+                )
             async with asyncio.timeout(self.limits.deadline):
                 status, reason = await self._answer(url, "HEAD")
                 if status >= 400:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,8 +78,9 @@ def run(
 async def _check(workspace: Path, config: Config | None, urls: list[str]) -> dict[str, str]:
     """Ask each link through the fetcher: the links come from untrusted sources."""
     fetcher = fetcher_for(config) if config is not None else Fetcher(workspace)
+    private = config is not None and config.http.private_links
     async with fetcher:
-        return await check_links(urls, fetcher.check)
+        return await check_links(urls, functools.partial(fetcher.check, private=private))
 
 
 def _fix(env: Environment, path: Path, draft: Draft) -> Draft:
