@@ -4,7 +4,7 @@ cleanup, bad input, the hand-kept file, templates and the window property."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -576,3 +576,73 @@ def test_a_calendar_whose_events_all_fail_says_so(tmp_path: Path) -> None:
                   "left out"),
         ("n.ics", "none of its 5 events could be read"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "why"),
+    [
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "BYMONTHDAY with BYMONTH"),
+        ("FREQ=HOURLY;BYMONTH=4,6;BYMONTHDAY=-31", "BYMONTHDAY with BYMONTH"),
+        ("FREQ=DAILY;BYYEARDAY=366;BYMONTH=1", "BYYEARDAY with BYMONTH"),
+        ("FREQ=DAILY;BYDAY=MO;BYSETPOS=2", "BYSETPOS past the candidates of a period"),
+        ("FREQ=HOURLY;BYMINUTE=0;BYSETPOS=2", "BYSETPOS past the candidates of a period"),
+        ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", "BYSETPOS past the candidates of a period"),
+    ],
+)
+def test_a_rule_that_can_never_match_is_a_single_event_not_a_walk_to_9999(
+    rule: str, why: str
+) -> None:
+    # Each of these took dateutil seconds to minutes: it seeks a match until 9999.
+    span = listing_span(WINDOW.end, EventsOptions())
+    found = read_calendar(
+        ics(event("never@x", ":20260310T170000Z", "Never", f"RRULE:{rule}")), "", span, CHICAGO
+    )
+    assert [o.start for o in found.occurrences] == [datetime(2026, 3, 10, 17, tzinfo=UTC)]
+    assert found.problems == [
+        f"event 'never@x' (line 5): its RRULE can never match ({why}); listed as a single event"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "first"),
+    [
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", date(2028, 2, 29)),
+        ("FREQ=YEARLY;BYYEARDAY=60;BYMONTH=2", date(2028, 2, 29)),
+        ("FREQ=YEARLY;BYYEARDAY=-1;BYMONTH=12", date(2026, 12, 31)),
+        ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=5", date(2026, 3, 30)),
+        ("FREQ=MONTHLY;BYMONTHDAY=-31", date(2026, 5, 1)),
+        ("FREQ=DAILY;BYHOUR=9,17;BYSETPOS=-1", date(2026, 3, 1)),
+    ],
+)
+def test_a_rule_that_matches_rarely_is_not_taken_for_one_that_never_does(
+    rule: str, first: date
+) -> None:
+    span = listing_span(datetime(2026, 3, 1, tzinfo=UTC), EventsOptions(lookahead_days=1200))
+    found = read_calendar(
+        ics(event("rare@x", ":20260301T000000Z", "Rare", f"RRULE:{rule}")), "", span, UTC
+    )
+    assert found.problems == [] or "dense series" in found.problems[0]
+    # DTSTART is the first occurrence whatever the rule says (RFC 5545); then the rule's.
+    assert found.occurrences[1].start.date() == first
+
+
+def test_a_calendar_whose_series_take_too_long_leaves_the_rest_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsletter.sections.events import ical
+
+    monkeypatch.setattr(ical, "EXPANSION_SECONDS", 0.0)  # spent before the first series
+    span = listing_span(WINDOW.end, EventsOptions())
+    found = read_calendar(
+        ics(
+            event("a@x", ":20260310T170000Z", "A", "RRULE:FREQ=WEEKLY"),
+            event("b@x", ":20260311T170000Z", "B", "RRULE:FREQ=WEEKLY"),
+            event("c@x", ":20260312T170000Z", "C", "RRULE:FREQ=WEEKLY"),
+            event("once@x", ":20260313T170000Z", "Once"),
+        ),
+        "",
+        span,
+        CHICAGO,
+    )
+    assert {o.title for o in found.occurrences} == {"Once"}
+    assert found.problems == ["expanding its recurring events took over 0 s; 3 were left out"]

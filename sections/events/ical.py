@@ -15,6 +15,7 @@ naming the event's UID and line; the same problem in many events is said once.
 
 from __future__ import annotations
 
+import time as clock
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,14 @@ MAX_RULE_STEPS = 100_000
 """Estimated recurrence-rule steps from a series' DTSTART to the end of the span above
 which the series is not expanded: dateutil walks every step from DTSTART, and about
 150,000 steps take a second here (a SECONDLY rule over a month took 17 s)."""
+
+EXPANSION_SECONDS = 10.0
+"""Time one calendar's series may take to expand, all together; those left when it is
+spent are not expanded. The step estimate cannot see a rule that never matches
+(``BYSETPOS=9;BYDAY=MO`` in a month): dateutil then walks to the year 9999, seconds
+per series, and a stranger's calendar may hold any number of them."""
+
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # the most each can have
 _FREQ_SECONDS = {
     "SECONDLY": 1,
     "MINUTELY": 60,
@@ -101,7 +110,8 @@ def read_calendar(
         return found
     lines = iter(_event_lines(data))
     said: list[tuple[str, str]] = []  # (where, what) of every problem, summarized below
-    events = refused = 0
+    events = refused = unexpanded = 0
+    started = clock.perf_counter()
     for calendar in calendars:
         source = name or one_line(str(calendar.get("X-WR-CALNAME") or calendar.get("NAME") or ""))
         floating = zone_named(str(calendar.get("X-WR-TIMEZONE") or "")) or home
@@ -111,6 +121,10 @@ def read_calendar(
         }
         for event in _events(calendar, lines):
             events += 1
+            spent = clock.perf_counter() - started
+            if spent > EXPANSION_SECONDS and any(_recurs(c) for c in event.components):
+                unexpanded += 1
+                continue
             try:
                 found.occurrences.extend(
                     _expand(event, span, home, floating, defaults, max_occurrences, said)
@@ -122,6 +136,11 @@ def read_calendar(
                 refused += 1
                 said.append((event.where, f"could not be read ({type(error).__name__}); left out"))
     found.problems.extend(_summarized(said))
+    if unexpanded:
+        found.problems.append(
+            f"expanding its recurring events took over {EXPANSION_SECONDS:g} s; "
+            f"{unexpanded} were left out"
+        )
     if events > 1 and refused == events:
         found.problems.append(f"none of its {events} events could be read")
     return found
@@ -446,7 +465,61 @@ def _invalid_rule(master: icalendar.cal.Component) -> str:
             return f"its RRULE has INTERVAL={interval}, not a positive number"
         if freq not in _FREQ_SECONDS:
             return f"its RRULE has FREQ={freq or '(none)'}, not a recurrence frequency"
+        never = _never_matches(rule, freq)
+        if never:
+            return f"its RRULE can never match ({never})"
     return ""
+
+
+def _never_matches(rule: Any, freq: str) -> str:
+    """Which parts of ``rule`` contradict each other, or ``""``: dateutil would seek a
+    rule that never matches until the year 9999, minutes per series at FREQ=HOURLY.
+    The contradictions that can be seen without expanding: a day no month of BYMONTH
+    has (February 30th), a day of the year outside BYMONTH, a BYSETPOS past the
+    candidates one period can have."""
+    try:
+        months = [int(m) for m in rule.get("BYMONTH") or []] or list(range(1, 13))
+        days = [int(day) for day in rule.get("BYMONTHDAY") or []]
+        if days and not any(
+            1 <= m <= 12 and 0 < abs(day) <= _MONTH_DAYS[m - 1] for day in days for m in months
+        ):
+            return "BYMONTHDAY with BYMONTH"
+        yeardays = [int(day) for day in rule.get("BYYEARDAY") or []]
+        if yeardays and not any(
+            _yearday_in(day, m, leap) for day in yeardays for m in months for leap in (0, 1)
+        ):
+            return "BYYEARDAY with BYMONTH"
+        positions = [abs(int(pos)) for pos in rule.get("BYSETPOS") or []]
+        if positions and min(positions) > _candidates(rule, freq):
+            return "BYSETPOS past the candidates of a period"
+    except (TypeError, ValueError):
+        return ""  # dateutil's own refusal says what is wrong
+    return ""
+
+
+def _yearday_in(day: int, month: int, leap: int) -> bool:
+    """Whether day ``day`` of a (leap) year, counted from its end if negative, is in
+    ``month``."""
+    length = 365 + leap
+    number = day if day > 0 else length + day + 1
+    first = 1 + sum(_MONTH_DAYS[: month - 1]) - (leap == 0 and month > 2)
+    last = first + _MONTH_DAYS[month - 1] - 1 - (leap == 0 and month == 2)
+    return first <= number <= last
+
+
+def _candidates(rule: Any, freq: str) -> int:
+    """The most occurrences one period of ``freq`` can hold, before BYSETPOS picks."""
+    days = {"YEARLY": 366, "MONTHLY": 31, "WEEKLY": 7}.get(freq, 1)
+    weekdays = rule.get("BYDAY") or []
+    if weekdays and days > 7:  # at most 53 (5) of each weekday in a year (month)
+        days = min(days, len(weekdays) * (53 if freq == "YEARLY" else 5))
+    elif weekdays:
+        days = min(days, len(weekdays))
+    finer = {"YEARLY": 3, "MONTHLY": 3, "WEEKLY": 3, "DAILY": 3, "HOURLY": 2, "MINUTELY": 1}
+    times = 1
+    for by in ("BYHOUR", "BYMINUTE", "BYSECOND")[3 - finer.get(freq, 0) :]:
+        times *= max(len(rule.get(by) or []), 1)
+    return days * times
 
 
 def _rule_cost_problem(master: icalendar.cal.Component, span: Span) -> str:
