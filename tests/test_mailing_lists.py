@@ -187,6 +187,29 @@ def test_a_failing_archive_is_a_problem_on_the_section(
     assert len(section["problems"]) == 1 and section["problems"][0].startswith(f"dev ({url})")
 
 
+def test_a_thread_cross_posted_to_two_lists_is_one_item_known_by_both(
+    make_workspace: Any, cli: Any
+) -> None:
+    # One message sent to two lists is archived by both under one Message-ID: two items
+    # with one id would make re-drafting merge each into the other.
+    toml = (
+        section_toml("mbox", "archives/dev.mbox")
+        + """
+    [[section.lists]]
+    name = "ops"
+    url = "archives/ops.mbox"
+    """
+    )
+    ws = make_workspace(toml, files={"archives/dev.mbox": ARCHIVE, "archives/ops.mbox": ARCHIVE})
+    items = draft(cli, ws)["items"]
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)) == 2
+    assert sorted(items[0]["keys"]) == [
+        "mailing_lists:thread:dev:cd@x",
+        "mailing_lists:thread:ops:cd@x",
+    ]
+
+
 def test_the_config_shape_rejects_an_unknown_kind(make_workspace: Any, cli: Any) -> None:
     ws = make_workspace(section_toml("nntp", "x"))
     result = cli("-C", ws, "draft", "--week", WEEK)

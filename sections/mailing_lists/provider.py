@@ -174,7 +174,16 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         results = await asyncio.gather(*(self._gather_list(m, options, ctx) for m in options.lists))
         items = [item for items in results for item in items]
         # Best first, so the preselected threads open the section in that order.
-        return sorted(items, key=lambda item: (-item.score, item.published or _EPOCH))
+        items.sort(key=lambda item: (-item.score, item.published or _EPOCH))
+        # A thread cross-posted to two lists (one Message-ID in both archives) is one
+        # item, shown under the list where it ranks best and known by both lists' keys:
+        # two items with one id would be merged into each other on re-drafting.
+        unique: dict[str, Item] = {}
+        for item in items:
+            kept = unique.setdefault(item.id, item)
+            if kept is not item:
+                kept.keys = list(dict.fromkeys([*kept.keys, *item.keys]))
+        return list(unique.values())
 
     def sources(self, options: MailingListsOptions) -> list[Source]:
         # pipermail's index, Hyperkitty's list page, the public-inbox: what the archive
