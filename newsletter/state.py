@@ -11,7 +11,7 @@ week is noticed: ``newsletter check --history``). Schema changes are appended to
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,6 +149,18 @@ class SourceHealth:
     issue: str = ""
 
 
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of ``script`` one by one (``executescript`` would commit the
+    transaction they must run in)."""
+    statement = ""
+    for part in script.split(";"):
+        statement += part + ";"
+        if sqlite3.complete_statement(statement):  # not a ';' inside a string or comment
+            if statement.strip(" \t\n;"):
+                yield statement
+            statement = ""
+
+
 def state_path(workspace: Path) -> Path:
     return workspace / STATE_DIR / "state.db"
 
@@ -187,8 +199,22 @@ class StateStore:
 
     def _migrate(self) -> None:
         (version,) = self.db.execute("PRAGMA user_version").fetchone()
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        if version >= len(MIGRATIONS):
+            return
+        # Two commands may open an old file at once: the version is read again under
+        # the write lock, so the second finds the first's work done instead of running
+        # it again ("duplicate column name").
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            (version,) = self.db.execute("PRAGMA user_version").fetchone()
+            for script in MIGRATIONS[version:]:
+                for statement in _statements(script):
+                    self.db.execute(statement)
+            self.db.execute(f"PRAGMA user_version = {max(version, len(MIGRATIONS))}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def history(self, issue: str) -> History:
         return History(self.db, issue)
