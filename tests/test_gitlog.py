@@ -67,6 +67,15 @@ def test_totals_count_a_person_once(repo: Repo) -> None:
     assert total.commits == 4 and len(total.authors) == 2
 
 
+def test_an_author_name_holding_a_field_separator_is_read_whole(repo: Repo) -> None:
+    # git keeps control characters in names: one commit must not stop the repo's figures.
+    repo.commit("Eve\x1fthe\x1eOdd <eve@example.org>", day(20), {"e.txt": "e\n"})
+    commits = asyncio.run(gitlog.read_log(repo.path, since=W47[0], until=W47[1]))
+    first = asyncio.run(gitlog.first_commits(repo.path))
+    assert commits[0].author == "Eve\x1fthe\x1eOdd" and commits[0].email == "eve@example.org"
+    assert gitlog.summarize(commits, *W47, first).first_time == ["Bob Bobson", "Eve\x1fthe\x1eOdd"]
+
+
 def test_not_a_repository_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="not a git repository"):
         asyncio.run(gitlog.read_log(tmp_path))
@@ -82,7 +91,7 @@ def test_mirror_clones_then_fetches(repo: Repo, tmp_path: Path) -> None:
 
 
 _text = st.text(
-    st.characters(blacklist_characters="\x1e\x1f\n\t\r", blacklist_categories=("Cs",)),
+    st.characters(blacklist_characters="\x00\n\t\r", blacklist_categories=("Cs",)),
     max_size=12,
 )
 _commit = st.builds(
@@ -100,7 +109,7 @@ _commit = st.builds(
 
 def _render(commit: gitlog.Commit) -> str:
     parents = "p1 p2" if commit.merge else "p1"
-    head = f"\x1e{commit.sha}\x1f{parents}\x1f{commit.author}\x1f{commit.email}\x1f{commit.time}\n"
+    head = f"\x1e{commit.sha}\x00{parents}\x00{commit.author}\x00{commit.email}\x00{commit.time}\n"
     # The whole count sits on the first file, so parsing adds it back up exactly.
     body = "".join(
         f"{commit.added if i == 0 else 0}\t{commit.deleted if i == 0 else 0}\t{path}\n"

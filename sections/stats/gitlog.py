@@ -20,9 +20,10 @@ from pathlib import Path
 
 from newsletter import SourceError
 
-# \x1e starts a commit, \x1f separates its fields; neither occurs in names or hashes.
-_FORMAT = "%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%ct"
-_FIRST_FORMAT = "%aN%x1f%aE%x1f%ct"
+# \x1e starts a commit's line, NUL separates its fields: git keeps other control
+# characters (\x1e, \x1f) in names and addresses, but a NUL would end them.
+_FORMAT = "%x1e%H%x00%P%x00%aN%x00%aE%x00%ct"
+_FIRST_FORMAT = "%aN%x00%aE%x00%ct"
 _CHUNK = 1 << 20
 # Never prompt under cron, never run a helper program named by a remote's URL.
 _GIT_ENV = {
@@ -113,7 +114,7 @@ class LogParser:
             if line.startswith("\x1e"):
                 if self._header is not None:
                     done.append(self._emit())
-                self._header = line[1:].split("\x1f")
+                self._header = line[1:].split("\x00")
                 if len(self._header) != 5:
                     raise ValueError(f"unexpected git log line: {line[:80]!r}")
             elif line and self._header is not None:
@@ -252,9 +253,12 @@ async def read_log(
 async def first_commits(repo: Path, rev: str = "HEAD") -> dict[str, int]:
     """Each author's (mailmapped) first commit time over the whole history."""
     output = await _git(repo, ["log", "--no-color", f"--format={_FIRST_FORMAT}", rev, "--"])
+    # Lines end at "\n" alone: splitlines() would also cut at a \x1c-\x1e in a name.
     first: dict[str, int] = {}
-    for line in output.splitlines():
-        name, email, when = line.split("\x1f")
+    for line in output.split("\n"):
+        if not line:
+            continue
+        name, email, when = line.split("\x00")
         key = email.lower() or name
         moment = int(when)
         if moment < first.get(key, moment + 1):
