@@ -27,7 +27,12 @@ MAX_ARCHIVE = 256 << 20
 
 _SEPARATOR = b"\nFrom "
 _QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")
-_ENVELOPE = re.compile(rb"^From \S+.*\d{1,2}:\d{2}(?::\d{2})?.*\d{4}")
+# A sender, a time, then a year. The first time is taken for good (possessive, atomic):
+# "From x 1:11 1:11 …" with no year would otherwise be tried from every time on it,
+# quadratic in a line that is often a body's (pipermail leaves body "From " unquoted).
+_ENVELOPE = re.compile(rb"^From \S++(?>.*?\d{1,2}:\d{2}).*\d{4}")
+MAX_ENVELOPE = 1000
+"""Bytes of a ``From `` line looked at, and kept as a message's envelope."""
 
 
 class Readable(Protocol):
@@ -172,7 +177,7 @@ def split_mbox(
                     break
                 end = len(data)
             search = found + 1
-            line = data[found + 1 : end].rstrip(b"\r")
+            line = data[found + 1 : min(end, found + 1 + MAX_ENVELOPE)].rstrip(b"\r")
             if not _ENVELOPE.match(line):
                 continue
             if current is not None:

@@ -90,6 +90,17 @@ def test_a_subject_of_a_hundred_thousand_prefixes_is_cut_and_normalized() -> Non
     assert len(message.subject) <= archive.MAX_HEADER
 
 
+def test_a_megabyte_line_that_almost_looks_like_an_envelope_stays_in_its_body() -> None:
+    # pipermail leaves "From " unquoted in bodies, so each such line is tried as an
+    # envelope: this one (times, never a year after them) cost the reader ~20 minutes.
+    line = b"From x " + b"1:11 " * 200_000
+    data = mbox(mail("s", "A <a@x.org>", T0, "<s@x>", "hi\n" + line.decode() + "\nbye\n"))
+    (raw,) = split_mbox(io.BytesIO(data))
+    assert line in raw.data
+    (message,) = read_all(data)
+    assert message.message_id == "<s@x>"
+
+
 def test_gzip_stops_at_the_decompressed_cap_and_keeps_what_came_before() -> None:
     data = gzip.compress(chain(2000), compresslevel=1)
     stream = open_archive(data, max_size=100_000)
