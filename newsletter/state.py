@@ -10,6 +10,8 @@ week is noticed: ``newsletter check --history``). Schema changes are appended to
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -175,6 +177,11 @@ class StateStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        # Private, like out/<issue>/sent.log: the journal names every subscriber. SQLite
+        # gives its -wal and -shm files the database's mode. (It exists already, or
+        # cannot be made: connect() below says why, as it always did.)
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
             # A damaged file is found now, before minutes of gathering, not at the end.

@@ -83,3 +83,20 @@ def test_drafts_outputs_and_the_site_are_0644_under_umask_022(
     assert any(p.suffix == ".body" for p in private)
     for path in private:
         assert _mode(path) == 0o600, path
+
+
+def test_the_state_store_is_private_as_it_names_every_subscriber(
+    umask_022: None, tmp_path: Path
+) -> None:
+    from newsletter.state import StateStore
+
+    path = tmp_path / ".newsletter" / "state.db"
+    with StateStore(path) as store:
+        store.db.execute("INSERT INTO sends VALUES ('2026-W47', 1, '[]', 'now', NULL, 'smtp')")
+        files = [path, path.with_name("state.db-wal"), path.with_name("state.db-shm")]
+        assert all(file.exists() for file in files)
+        for file in files:
+            assert _mode(file) == 0o600, file
+    os.chmod(path, 0o640)  # a mode the user chose stays
+    StateStore(path).close()
+    assert _mode(path) == 0o640
