@@ -18,6 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from newsletter.sections.mailing_lists import archive
+from newsletter.sections.mailing_lists.archives import index_entries
 from newsletter.sections.mailing_lists.threads import normalize_subject, thread
 from newsletter.sections.mbox import ArchiveTooLarge, open_archive, split_mbox
 from tests.mail import mail, mbox
@@ -99,6 +100,15 @@ def test_a_megabyte_line_that_almost_looks_like_an_envelope_stays_in_its_body() 
     assert line in raw.data
     (message,) = read_all(data)
     assert message.message_id == "<s@x>"
+
+
+def test_a_pipermail_index_of_broken_entries_is_read_in_one_pass() -> None:
+    # Every "</A>" and "<I>" with no "</I>" after them was tried in combination with the
+    # others: this 560 KB page took ~70 s of the event loop.
+    broken = '<LI><A HREF="1.html"></A><I>' * 20_000 + "</I>\n"
+    good = '<LI><A HREF="000007.html">[dev] Config drive\n</A><A NAME="7">&nbsp;</A>\n'
+    entries = index_entries(broken + good + "<I>Thorsten\n</I>\n")
+    assert entries[-1] == ("000007.html", "[dev] Config drive", "Thorsten")
 
 
 def test_gzip_stops_at_the_decompressed_cap_and_keeps_what_came_before() -> None:

@@ -30,8 +30,11 @@ _MOD_MBOX_MONTH = re.compile(r"""href=["']?(\d{6})\.mbox\b""")
 # </A><A NAME="123">&nbsp;</A>
 # <I>Author Name
 # </I>
+# The first </A>, then the first <I>, each taken for good (atomic groups): a page of
+# "</A>"s and "<I>"s with no "</I>" would otherwise be tried in every combination,
+# seconds for each entry-like line, on the event loop.
 _INDEX_ENTRY = re.compile(
-    r"""<LI><A\s+HREF="(\d{1,9})\.html">(.{0,2000}?)</A>.{0,300}?<I>(.{0,500}?)</I>""",
+    r"""<LI><A\s+HREF="(\d{1,9})\.html">(?>(.{0,2000}?)</A>)(?>.{0,300}?<I>)(.{0,500}?)</I>""",
     re.I | re.S,
 )
 _LIST_TAGS = re.compile(r"\[[^\]]{1,40}\]\s*")
