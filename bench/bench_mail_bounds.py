@@ -5,7 +5,10 @@ crashed the readers before, each in a fresh subprocess (peak = ru_maxrss it adde
   replaced (every link walked up to the root first: quadratic);
 * one message whose References header is 1 MiB of ids (80,000), parsed and threaded;
 * gzip that inflates to 2.3 GB (12 MB on the wire), read until the 256 MiB cap;
-* an inbox mbox holding one 25 MB e-mail among 200 others, read by the inbox provider.
+* an inbox mbox holding one 25 MB e-mail among 200 others, read by the inbox provider;
+* a body line of N bytes that looks almost like an envelope ("From x 1:11 1:11 …", no
+  year), split (pipermail leaves body "From " unquoted);
+* a pipermail date.html of N bytes of broken entries ("</A><I>" with no "</I>").
 
     .venv/bin/python bench/bench_mail_bounds.py [--quick]
 """
@@ -115,6 +118,23 @@ def job(name: str, args: list[str]) -> None:
         result = {"seconds": time.perf_counter() - started, "items": len(items)}
         result["problems"] = len(problems)
         result["peak"] = _rss_mib() - before
+    elif name == "envelope":
+        import io
+
+        from newsletter.sections.mbox import split_mbox
+
+        line = b"From x " + b"1:11 " * (int(args[0]) // 5)
+        data = message(0, None).replace(b"Hello.", line)
+        started = time.perf_counter()
+        count = sum(1 for _ in split_mbox(io.BytesIO(data)))
+        result = {"seconds": time.perf_counter() - started, "messages": count}
+    elif name == "index":
+        from newsletter.sections.mailing_lists.archives import index_entries
+
+        page = '<LI><A HREF="1.html"></A><I>' * (int(args[0]) // 28)
+        started = time.perf_counter()
+        count = len(index_entries(page))
+        result = {"seconds": time.perf_counter() - started, "entries": count}
     print(json.dumps(result))
 
 
@@ -194,6 +214,10 @@ def main() -> None:
              seconds(result["seconds"]), f"{result['peak']:.1f}",
              f"{result['items']:.0f} items, {result['problems']:.0f} skipped"]
         )  # fmt: skip
+    for job_name, what in (("envelope", "body line of"), ("index", "pipermail date.html of")):
+        size = (64 if quick else 1024) << 10
+        result = measure(job_name, str(size))
+        rows.append([f"a {what} {size >> 10:,} KiB", seconds(result["seconds"]), "", ""])
     table(
         "Hostile mail: time and peak memory",
         ["attack", "ours", "peak MiB", "before / note"],
