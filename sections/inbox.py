@@ -223,7 +223,12 @@ async def _read_mailbox(mailbox: str, options: InboxOptions, ctx: GatherContext)
         return []
     for where, why in problems:
         ctx.problem(where, why)
-    return found
+    # An e-mail delivered twice (sent to two of the inbox's addresses) is one submission:
+    # the same Message-ID, so the same id, which a draft must hold once.
+    unique: dict[str, Item] = {}
+    for item in found:
+        unique.setdefault(item.id, item)
+    return list(unique.values())
 
 
 Problems = list[tuple[str, str]]

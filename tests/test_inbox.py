@@ -166,6 +166,17 @@ def test_a_maildir_works_like_an_mbox(make_workspace: Any, cli: Any, tmp_path: P
     assert "A talk about Bar" in _by_title(draft.sections[1])
 
 
+def test_an_e_mail_delivered_twice_is_offered_once(make_workspace: Any, cli: Any) -> None:
+    # Sent to two of the inbox's addresses: one Message-ID, so one id; two items with
+    # one id would be merged into each other on re-drafting.
+    twice = _mbox([*EMAILS, EMAILS[0]])
+    ws = _workspace(make_workspace, "mail/inbox.mbox", {"mail/inbox.mbox": twice})
+    (ws / "submissions").mkdir()
+    draft = _draft(ws, cli)
+    titles = [item.title for section in draft.sections for item in section.items]
+    assert titles.count("We released Bar 2.0") == 1
+
+
 def test_missing_sources_are_problems_not_crashes(make_workspace: Any, cli: Any) -> None:
     ws = _workspace(make_workspace, "mail/none.mbox", {})
     problems = _draft(ws, cli).sections[1].problems
