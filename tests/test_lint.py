@@ -101,6 +101,8 @@ def test_cache_expires_after_a_day(tmp_path: Path) -> None:
     assert not LinkCache(tmp_path, now=1_000_000.0 + 25 * 3600).fresh("https://a.example/")
     (tmp_path / ".newsletter" / "links.json").write_text("{not json")
     assert not LinkCache(tmp_path).fresh("https://a.example/")
+    (tmp_path / ".newsletter" / "links.json").write_text('{"https://a.example/": null}')
+    assert not LinkCache(tmp_path).fresh("https://a.example/")
 
 
 def test_an_unreachable_host_is_an_error(make_workspace: Any, cli: Any) -> None:

@@ -327,7 +327,7 @@ class LinkCache:
         try:
             raw = json.loads(self.path.read_text("utf-8"))
             self.good = {str(k): float(v) for k, v in raw.items()}
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, TypeError):
             self.good = {}  # no cache, or a damaged one: check everything again
 
     def fresh(self, url: str) -> bool:
