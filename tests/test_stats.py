@@ -316,3 +316,34 @@ def test_retry_delay_reads_the_headers() -> None:
                                        "X-RateLimit-Reset": "1060"}), now=1000) == 60  # fmt: skip
     assert retry_delay(limited(403)) is None  # forbidden, not limited
     assert retry_delay(limited(404)) is None
+
+
+def test_a_next_page_on_another_origin_never_gets_the_token(
+    server: FeedServer, make_workspace: Any, cli: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("GH_TOKEN_FOR_TEST", "s3cret-token")
+    other = FeedServer().start()
+    try:
+        server.add("/repos/org/proj/pulls", jroute(
+            [{"number": 1, "created_at": iso(day(18)), "merged_at": None,
+              "updated_at": iso(day(18))}],
+            Link=f'<{other.base}/steal>; rel="next"'))  # fmt: skip
+        other.add("/steal", jroute([]))
+        server.add("/repos/org/proj/pulls/1/reviews", jroute([]))
+        server.add("/repos/org/proj/issues", jroute([]))
+        ws = make_workspace(f"""
+            [[section]]
+            id = "stats"
+            provider = "stats"
+
+            [[section.github]]
+            repo = "org/proj"
+            token_env = "GH_TOKEN_FOR_TEST"
+            base_url = "{server.base}"
+            """)  # fmt: skip
+        result = cli("-C", ws, "draft", "--week", "2026-W47")
+        assert result.exit_code in (0, 4), result.output
+        assert all("Authorization" not in headers for _m, _p, headers in other.requests)
+        assert "the next page is on another host" in result.output
+    finally:
+        other.stop()

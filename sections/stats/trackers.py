@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from newsletter import GatherContext, SourceError
 
@@ -212,7 +212,20 @@ async def _github_pages(
                 return
             yield entry
         match = _NEXT.search(answer.get("link", ""))
-        next_url = match[1] if match else None
+        next_url = urljoin(next_url, match[1].strip()) if match else None
+        if next_url is not None and _origin(next_url) != _origin(url):
+            # The token goes with every page: never to another host (nor, relative, to a
+            # path of the workspace, which ctx.fetch would read).
+            raise SourceError(url, f"the next page is on another host ({next_url}); not followed")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a port: no origin of ours
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 # ---------------------------------------------------------------- GitLab
