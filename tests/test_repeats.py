@@ -186,6 +186,33 @@ class Fixed(SectionProvider):
         return [item(1, id="keyed", keys=["thing:1"]), item(2, id="bare")]
 
 
+class Twins(SectionProvider):
+    """A buggy provider: two items share an id (the merge matches items by id)."""
+
+    name = "twins"
+    description = "test"
+    Options = ProviderOptions
+
+    async def gather(self, options: Any, ctx: GatherContext) -> list[Item]:
+        return [item(1, id="x", title="One"), item(2, id="x", title="Two"),
+                item(3, id="x-2", title="Three")]  # fmt: skip
+
+
+def test_items_sharing_an_id_are_numbered_apart_with_a_problem(make_workspace: Any) -> None:
+    ws = make_workspace('[[section]]\nid = "s"\nprovider = "twins"\n')
+    registry = ProviderRegistry([Twins])
+    config = load_config(ws / "newsletter.toml", registry)
+    with StateStore(state_path(ws)) as state:
+        result = asyncio.run(gather(config, week_window("2026-W46", config.tz), registry, state))
+    section = result.draft.sections[0]
+    assert sorted((i.id, i.title) for i in section.items) == [
+        ("x", "One"), ("x-2", "Three"), ("x-3", "Two")
+    ]  # fmt: skip
+    assert section.problems == [
+        "twins: 1 item(s) had the id of an earlier item ('x'); numbered apart"
+    ]
+
+
 def test_long_keys_are_stored_as_their_digest() -> None:
     long = "message-id:" + "x" * 5000
     assert scoped("mailing_lists", long).startswith("mailing_lists:sha256:")

@@ -185,6 +185,7 @@ async def _gather_section(
                 items = admit(await provider_class().gather(config.options, ctx))
             except Exception as error:  # one section's bug must not sink the issue
                 ctx.problem(config.provider, f"provider failed: {type(error).__name__}: {error}")
+            items = _unique_ids(items, config.provider, ctx)
     finally:
         board.done(config.id)
     scope_keys(config.provider, items)
@@ -266,6 +267,35 @@ def admit(items: list[Item]) -> list[Item]:
 
 def _text(value: str) -> str:
     return redact(clean_text(value))
+
+
+def _unique_ids(items: list[Item], provider: str, ctx: GatherContext) -> list[Item]:
+    """The items with ids unique in their section, as the merge with the editor's
+    draft needs (it matches items by id: two alike would overwrite each other). An
+    item whose id an earlier one took keeps its place under ``<id>-2``, ``<id>-3``…,
+    and the provider's bug is a problem on the section."""
+    taken = {item.id for item in items}
+    seen: set[str] = set()
+    renamed: list[str] = []
+    unique = []
+    for item in items:
+        kept = item
+        if item.id in seen:
+            number = 2
+            while f"{item.id}-{number}" in taken:
+                number += 1
+            renamed.append(item.id)
+            kept = item.model_copy(update={"id": f"{item.id}-{number}"})
+            taken.add(kept.id)
+        seen.add(kept.id)
+        unique.append(kept)
+    if renamed:
+        shown = ", ".join(repr(name) for name in dict.fromkeys(renamed[:3]))
+        ctx.problem(
+            provider,
+            f"{len(renamed)} item(s) had the id of an earlier item ({shown}); numbered apart",
+        )
+    return unique
 
 
 def _without_repeats(
