@@ -397,6 +397,18 @@ def test_status_says_whether_when_and_to_how_many_an_issue_was_sent(
     assert re.search(r"Sent on \d{4}-\d\d-\d\d \d\d:\d\d UTC to 3 of 3 recipient\(s\)\.", done)
 
 
+def test_status_of_an_unfinished_round_names_those_who_may_already_have_it(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    # The first copy's answer is garbled (unknown), then the relay's quota stops the round.
+    server = servers(garble_ack={SUBSCRIBERS[0]}, quota_after=2)
+    ws = workspace(tmp_path, server.port, 'security = "plain"')
+    send(cli, ws)
+    unfinished = said(cli("-C", ws, "status"))
+    assert "Sending unfinished: 1 of 3 recipient(s) have it, 1 may already have it" in unfinished
+    assert "'send --retry-unknown' mails them again" in unfinished
+
+
 def test_a_temporary_refusal_is_retried(tmp_path: Path, servers: Any, cli: Any) -> None:
     server = servers(defer={"thierry@example.org": 2})
     ws = workspace(tmp_path, server.port, 'security = "plain"')

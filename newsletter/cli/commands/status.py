@@ -115,9 +115,15 @@ def sending(workspace: Path, issue: str) -> str:
         )
         return f"Sent{again} on {_when(last.completed_at)} to {sent} of {total} recipient(s){also}."
     held = f", {counts['held']} held for moderation" if counts["held"] else ""
+    unknown = (
+        f", {counts['unknown']} may already have it (resuming leaves them out: "
+        "'newsletter log' names them, 'send --retry-unknown' mails them again)"
+        if counts["unknown"]
+        else ""
+    )
     return (
-        f"Sending unfinished{again}: {sent} of {total} recipient(s) have it{held} (started "
-        f"{_when(last.started_at)}); run 'newsletter send' again to resume."
+        f"Sending unfinished{again}: {sent} of {total} recipient(s) have it{held}{unknown} "
+        f"(started {_when(last.started_at)}); run 'newsletter send' again to resume."
     )
 
 
