@@ -110,3 +110,19 @@ def test_a_damaged_manifest_is_named_not_overwritten(tmp_path: Path, cli: Any) -
     assert result.exit_code == 8
     assert "issues.json: not an archive manifest" in result.output
     assert (ws / "site" / "issues.json").read_text() == "[{'oops'"
+
+
+def test_the_feed_stays_xml_whatever_characters_its_text_holds() -> None:
+    import xml.etree.ElementTree as ET
+
+    from newsletter.render.archive import Published, atom_feed
+
+    bad = "".join(map(chr, range(32))) + "\ufffe\uffff"
+    issue = Published(
+        "2026-W47", f"Bar{bad} Weekly", f"Nov{bad} 16", "2026-11-23T00:00:00+00:00",
+        f"Sum{bad}mary", content=f"<p>Con{bad}tent</p>",
+    )  # fmt: skip
+    feed = ET.fromstring(atom_feed([issue], f"Bar{bad} Weekly", "").split("\n", 1)[1])
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    assert feed.findtext("atom:title", namespaces=ns) == "Bar\t\n\n Weekly"  # \r is read as \n
+    assert feed.findtext("atom:entry/atom:summary", namespaces=ns) == "Sum\t\n\nmary"

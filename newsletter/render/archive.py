@@ -14,6 +14,7 @@ newsletter's title); the feed carries each issue whole, as HTML made from its Ma
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -105,7 +106,7 @@ def atom_feed(issues: list[Published], title: str, base: str) -> str:
 
     def sub(parent: ET.Element, tag: str, text: str = "", **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        element.text = text or None
+        element.text = _xml_chars(text) or None
         return element
 
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -131,5 +132,15 @@ def atom_feed(issues: list[Published], title: str, base: str) -> str:
 
 def _name(text: str) -> ET.Element:
     element = ET.Element(f"{{{ATOM}}}name")
-    element.text = text
+    element.text = _xml_chars(text)
     return element
+
+
+# What XML 1.0 forbids in a document, escaped or not; ElementTree writes it as it is.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_chars(text: str) -> str:
+    """``text`` without the characters that would make feed.xml unreadable to every
+    reader (a control character typed in the title in newsletter.toml, say)."""
+    return _NOT_XML.sub("", text)
