@@ -244,7 +244,7 @@ class MailingListsProvider(SectionProvider[MailingListsOptions]):
         window = timedelta(days=options.subject_window_days)
         threads = await asyncio.to_thread(thread, archive.messages, window)
         active = [t for t in threads if any(m.date in ctx.window for m in t.messages)]
-        _record_figures(mailing_list.name, archive.messages, active, ctx)
+        _record_figures(mailing_list, archive.messages, active, ctx)
         wanted = {t.root.message_id for t in active}
         bodies = await asyncio.to_thread(_read_bodies, streams, archive.origin, wanted, limit, cap)
         pages = await _thread_pages(mailing_list, active, sources, archive, ctx)
@@ -405,16 +405,21 @@ def _read_bodies(
 
 
 def _record_figures(
-    name: str, messages: list[MailMessage], active: list[Thread], ctx: GatherContext
-) -> None:
-    window = ctx.window
+    mailing_list: MailingList, messages: list[MailMessage], active: list[Thread],
+    ctx: GatherContext,
+) -> None:  # fmt: skip
+    window, name = ctx.window, mailing_list.name
     inside = [m for m in messages if m.date in window]
-    before = {m.address for m in messages if m.date < window.start}
     posters = {m.address for m in inside}
     ctx.record_figure(f"lists/{name}/messages", len(inside))
     ctx.record_figure(f"lists/{name}/threads", len(active))
     ctx.record_figure(f"lists/{name}/posters", len(posters))
-    ctx.record_figure(f"lists/{name}/first_time_posters", len(posters - before))
+    if mailing_list.kind == "mbox":
+        # Only a whole archive tells who never posted before. The other kinds read the
+        # weeks around the issue (hyperkitty, public-inbox) or its month (pipermail):
+        # there nearly every poster would count as a first-timer.
+        before = {m.address for m in messages if m.date < window.start}
+        ctx.record_figure(f"lists/{name}/first_time_posters", len(posters - before))
 
 
 def participants(messages: list[MailMessage], starter: MailMessage) -> list[str]:
