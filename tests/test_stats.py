@@ -283,6 +283,11 @@ def test_list_figures_of_the_same_run_are_shown_on_the_first_draft(
     assert (rows["Messages"]["value"], rows["Messages"]["previous"]) == (3, 2)
     assert (rows["Messages"]["change"], rows["Threads"]["value"]) == ("▲ 1", 2)
     assert rows["First-time posters"]["value"] == 1  # Cy
+    # A week skipped: W47's figures are two weeks old, not "last week"'s.
+    assert cli("-C", ws, "draft", "--week", "2026-W49", "--force").exit_code == 0
+    rows = stats_items(ws, "2026-W49")["dev"]["rows"]
+    assert (rows["Messages"]["value"], rows["Messages"]["previous"]) == (0, None)
+    assert rows["Messages"]["change"] == ""
 
 
 def test_config_errors_name_the_key(make_workspace: Any, cli: Any) -> None:

@@ -473,9 +473,11 @@ def _earlier_weeks(window: Window) -> list[tuple[str, int, int]]:
 
 
 def _item(project: Project, options: StatsOptions, ctx: GatherContext, score: float) -> Item:
+    spans = _earlier_weeks(ctx.window)
+    last_week = spans[0][0]
     earlier = [
         (issue, project.measure(start, end) if project.measure else {}, start)
-        for issue, start, end in _earlier_weeks(ctx.window)
+        for issue, start, end in spans
     ]
 
     def computed(key: str) -> list[tuple[str, float]]:
@@ -497,9 +499,12 @@ def _item(project: Project, options: StatsOptions, ctx: GatherContext, score: fl
             ctx.record_figure(name, value)
             if key in project.span:
                 ctx.record_figure(f"{name}_{options.span_days}d", project.span[key])
+        # The change is since last week: a figure recorded weeks ago (a week skipped)
+        # is no "previous"; last week worked out from the same data stands in for it.
         recorded = ctx.history.previous_figure(name)
-        fallback = computed(key)
-        previous = recorded or (fallback[-1] if fallback else None)
+        fallback = [found for found in computed(key) if found[0] == last_week]
+        previous = recorded if recorded and recorded[0] == last_week else None
+        previous = previous or (fallback[-1] if fallback else None)
         row: dict[str, Any] = {
             "figure": name,
             "label": label,
