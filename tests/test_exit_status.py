@@ -110,7 +110,7 @@ def test_8_render(make_workspace: Any, cli: Any) -> None:
 
 
 def test_9_lint(make_workspace: Any, cli: Any, server: FeedServer) -> None:
-    ws = make_workspace()
+    ws = make_workspace("[http]\nprivate_links = true\n")  # the server is on 127.0.0.1
     from tests.drafts import item, sample_draft
 
     draft = sample_draft()
