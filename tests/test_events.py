@@ -587,6 +587,17 @@ def test_a_calendar_whose_events_all_fail_says_so(tmp_path: Path) -> None:
         ("FREQ=DAILY;BYDAY=MO;BYSETPOS=2", "BYSETPOS past the candidates of a period"),
         ("FREQ=HOURLY;BYMINUTE=0;BYSETPOS=2", "BYSETPOS past the candidates of a period"),
         ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", "BYSETPOS past the candidates of a period"),
+        ("FREQ=DAILY;INTERVAL=14;BYDAY=WE", "INTERVAL=14 days from a TU with BYDAY"),
+        ("FREQ=HOURLY;INTERVAL=24;BYHOUR=5", "INTERVAL=24 from 17 never reaches BYHOUR"),
+        ("FREQ=MINUTELY;INTERVAL=30;BYMINUTE=15", "INTERVAL=30 from 0 never reaches BYMINUTE"),
+        (
+            "FREQ=DAILY;BYWEEKNO=1;BYMONTH=6",
+            "no day of any year meets its BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYDAY",
+        ),
+        (
+            "FREQ=HOURLY;BYYEARDAY=1;BYMONTHDAY=2",
+            "no day of any year meets its BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYDAY",
+        ),
     ],
 )
 def test_a_rule_that_can_never_match_is_a_single_event_not_a_walk_to_9999(
@@ -612,6 +623,9 @@ def test_a_rule_that_can_never_match_is_a_single_event_not_a_walk_to_9999(
         ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=5", date(2026, 3, 30)),
         ("FREQ=MONTHLY;BYMONTHDAY=-31", date(2026, 5, 1)),
         ("FREQ=DAILY;BYHOUR=9,17;BYSETPOS=-1", date(2026, 3, 1)),
+        ("FREQ=DAILY;INTERVAL=14;BYDAY=SU", date(2026, 3, 15)),
+        ("FREQ=HOURLY;INTERVAL=9;BYHOUR=3", date(2026, 3, 2)),
+        ("FREQ=DAILY;BYWEEKNO=53;BYDAY=TH", date(2026, 12, 31)),
     ],
 )
 def test_a_rule_that_matches_rarely_is_not_taken_for_one_that_never_does(

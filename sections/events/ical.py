@@ -15,6 +15,7 @@ naming the event's UID and line; the same problem in many events is said once.
 
 from __future__ import annotations
 
+import math
 import time as clock
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
+from dateutil import rrule as dateutil_rrule
 from recurring_ical_events.errors import BadRuleStringFormat
 
 from newsletter import MAX_FIELD
@@ -465,18 +467,20 @@ def _invalid_rule(master: icalendar.cal.Component) -> str:
             return f"its RRULE has INTERVAL={interval}, not a positive number"
         if freq not in _FREQ_SECONDS:
             return f"its RRULE has FREQ={freq or '(none)'}, not a recurrence frequency"
-        never = _never_matches(rule, freq)
+        never = _never_matches(rule, freq, interval, master.get("DTSTART").dt)
         if never:
             return f"its RRULE can never match ({never})"
     return ""
 
 
-def _never_matches(rule: Any, freq: str) -> str:
+def _never_matches(rule: Any, freq: str, interval: int, start: date) -> str:
     """Which parts of ``rule`` contradict each other, or ``""``: dateutil would seek a
     rule that never matches until the year 9999, minutes per series at FREQ=HOURLY.
     The contradictions that can be seen without expanding: a day no month of BYMONTH
     has (February 30th), a day of the year outside BYMONTH, a BYSETPOS past the
-    candidates one period can have."""
+    candidates one period can have, an INTERVAL that never lands on the weekday or
+    hour asked for, and date parts that no day of any year meets (asked of a
+    FREQ=YEARLY rule with the same parts: a walk of years, not of days or hours)."""
     try:
         months = [int(m) for m in rule.get("BYMONTH") or []] or list(range(1, 13))
         days = [int(day) for day in rule.get("BYMONTHDAY") or []]
@@ -492,9 +496,62 @@ def _never_matches(rule: Any, freq: str) -> str:
         positions = [abs(int(pos)) for pos in rule.get("BYSETPOS") or []]
         if positions and min(positions) > _candidates(rule, freq):
             return "BYSETPOS past the candidates of a period"
+        missed = _phase_never_met(rule, freq, interval, start)
+        if missed:
+            return missed
+        if freq in _FINE and not _some_day_meets(rule, start):
+            return "no day of any year meets its BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYDAY"
     except (TypeError, ValueError):
         return ""  # dateutil's own refusal says what is wrong
     return ""
+
+
+_FINE = frozenset({"WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY"})
+_DATE_PARTS = {"BYMONTH": "bymonth", "BYMONTHDAY": "bymonthday", "BYYEARDAY": "byyearday",
+               "BYWEEKNO": "byweekno"}  # fmt: skip
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _phase_never_met(rule: Any, freq: str, interval: int, start: date) -> str:
+    """Why the steps of ``interval`` from DTSTART never reach the weekday, hour, minute
+    or second the rule keeps (every 7 days from a Monday is never a Tuesday), or ``""``."""
+    # An ordinal ("1MO") means nothing at these frequencies: dateutil keeps the weekday.
+    weekdays = {str(day).upper()[-2:] for day in rule.get("BYDAY") or []}
+    weekday = _WEEKDAYS[start.weekday()]
+    if freq == "DAILY" and interval % 7 == 0 and weekdays and weekday not in weekdays:
+        return f"INTERVAL={interval} days from a {weekday} with BYDAY"
+    if not isinstance(start, datetime):
+        return ""
+    for unit, part, cycle, now in (
+        ("HOURLY", "BYHOUR", 24, start.hour),
+        ("MINUTELY", "BYMINUTE", 60, start.minute),
+        ("SECONDLY", "BYSECOND", 60, start.second),
+    ):
+        kept = [int(value) for value in rule.get(part) or []]
+        step = math.gcd(interval, cycle)
+        if freq == unit and kept and all((value - now) % step for value in kept):
+            return f"INTERVAL={interval} from {now} never reaches {part}"
+    return ""
+
+
+def _some_day_meets(rule: Any, start: date) -> bool:
+    """Whether any day meets the rule's date parts (plain BYDAY weekdays only)."""
+    weekdays = [str(day).upper() for day in rule.get("BYDAY") or []]
+    if any(day not in _WEEKDAYS for day in weekdays):
+        return True  # "1MO" is not a filter of these frequencies: dateutil decides
+    parts: dict[str, Any] = {
+        name: [int(value) for value in rule.get(part)]
+        for part, name in _DATE_PARTS.items()
+        if rule.get(part)
+    }
+    if not parts and not weekdays:
+        return True
+    if weekdays:
+        parts["byweekday"] = [getattr(dateutil_rrule, day) for day in weekdays]
+    probe = dateutil_rrule.rrule(
+        dateutil_rrule.YEARLY, dtstart=datetime(start.year, 1, 1), cache=False, **parts
+    )
+    return next(iter(probe), None) is not None
 
 
 def _yearday_in(day: int, month: int, leap: int) -> bool:
