@@ -1,4 +1,4 @@
-"""No edit is lost: saves landing while `newsletter draft` merges 1,500 items, and a
+"""No edit is lost: saves landing while `newsletter draft` merges 500 items, and a
 file-size limit hitting the draft and its snapshot at any size. Real processes."""
 
 from __future__ import annotations
@@ -91,13 +91,13 @@ def draft_path(workspace: Path) -> Path:
 
 # ------------------------------------------------------------ saves during a draft run
 
-ITEMS = 1500
+ITEMS = 500
 NEW = 20  # posts the second gathering adds
 
 
 @pytest.fixture(scope="module")
 def drafted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace with a 1,500-item draft, its feed now changed: every title, and
+    """A workspace with a 500-item draft, its feed now changed: every title, and
     20 more posts."""
     workspace = tmp_path_factory.mktemp("drafted")
     (workspace / "newsletter.toml").write_text(CONFIG)
@@ -217,7 +217,7 @@ def test_a_hand_save_at_any_moment_survives(workspace: Path, run: DraftRun) -> N
     """No stopping: the save lands wherever it lands, during or after the merge."""
     path = draft_path(workspace)
     run.wait_until_merging()
-    time.sleep(random.uniform(0.0, 4.0))
+    time.sleep(random.uniform(0.0, 1.5))
     text = path.read_text()
     path.write_text(text.replace("note: ''", "note: Saved by hand.", 1))
     run.finish()
