@@ -318,6 +318,54 @@ def test_dry_run_writes_the_exact_messages_and_sends_nothing(tmp_path: Path, cli
     assert not (ws / ".newsletter" / "state.db").exists()
 
 
+def _dry_run(cli: Any, ws: Path, *args: str) -> dict[str, bytes]:
+    """A dry run's files, by recipient; the run must succeed."""
+    result = cli("-C", ws, "send", "--dry-run", *args)
+    assert result.exit_code == 0, result.output
+    files = (ws / "out" / "2011-W26").glob("*.eml")
+    found = {}
+    for path in files:
+        message = message_from_string(path.read_text(), policy=default)
+        found[message["To"].addresses[0].addr_spec] = path.read_bytes()
+    return found
+
+
+def _message_ids(messages: dict[str, bytes]) -> dict[str, str]:
+    return {
+        to: str(message_from_string(raw.decode())["Message-ID"]) for to, raw in messages.items()
+    }
+
+
+def test_a_dry_run_shows_what_the_next_send_sends_and_only_that(
+    tmp_path: Path, servers: Any, cli: Any
+) -> None:
+    server = servers(refuse={"anne@example.org": "550 5.1.1 no such user"})
+    ws = workspace(tmp_path, server.port, 'security = "plain"')
+    assert len(_dry_run(cli, ws)) == 3
+    assert send(cli, ws).exit_code == 6  # anne refused
+    first = {r.recipients[0]: r.message["Message-ID"] for r in server.received}
+
+    # --retry-failed: anne alone, in round 1; the earlier dry run's files are gone.
+    retry = _message_ids(_dry_run(cli, ws, "--retry-failed"))
+    assert list(retry) == ["anne@example.org"]
+    assert retry["anne@example.org"].startswith("<2011-W26.")
+
+    # A finished round: the dry run refuses as the send would.
+    again = cli("-C", ws, "send", "--dry-run")
+    assert again.exit_code == 6 and "already sent" in said(again)
+
+    # --resend: everyone, with round 2's Message-IDs, the very ones then sent.
+    server.refuse.clear()
+    planned = _message_ids(_dry_run(cli, ws, "--resend"))
+    assert sorted(planned) == sorted(SUBSCRIBERS)
+    assert all(".r2." in mid for mid in planned.values())
+    assert not set(planned.values()) & set(first.values())
+    before = len(server.received)
+    assert send(cli, ws, "--resend").exit_code == 0
+    sent = {r.recipients[0]: r.message["Message-ID"] for r in server.received[before:]}
+    assert sent == planned
+
+
 def test_test_to_sends_one_marked_copy_and_journals_nothing(
     tmp_path: Path, servers: Any, cli: Any
 ) -> None:

@@ -392,8 +392,10 @@ def publish(ctx: click.Context, draft_file: Path | None, site: Path | None, mark
 )
 @_draft_argument("The approved draft to send. Default: the newest.")
 @click.option(
-    "--dry-run", is_flag=True, help="Write the exact .eml files to out/ISSUE/; send nothing."
-)
+    "--dry-run", is_flag=True,
+    help="Write to out/ISSUE/ the exact .eml files the same command would send (replacing "
+    "an earlier dry run's); send nothing.",
+)  # fmt: skip
 @click.option("--test-to", metavar="ADDR", help="Send one copy to ADDR, subject '[TEST] …'.")
 @click.option(
     "--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a TTY)."

@@ -109,6 +109,10 @@ def message_bytes(
     return signer.sign(data) if signer is not None else data
 
 
+_EML = re.compile(r"\d{3,}-[A-Za-z0-9._-]+\.eml")
+"""The names :func:`eml_name` gives: a dry run's files, and only those."""
+
+
 def eml_name(number: int, email: str) -> str:
     return f"{number:03d}-{re.sub(r'[^A-Za-z0-9._-]', '_', email.replace('@', '_at_'))}.eml"
 
@@ -120,13 +124,17 @@ def write_dry_run(
     when: datetime,
     signer: Signer | None = None,
 ) -> list[Path]:
-    """Write the exact bytes each recipient would get as ``.eml`` files; send nothing."""
+    """Write the exact bytes each recipient would get as ``.eml`` files; send nothing.
+    An earlier dry run's files are removed, so the directory shows this one alone."""
     paths = []
     for number, recipient in enumerate(recipients, start=1):
         path = directory / eml_name(number, recipient.address)
         # Private: each file names one subscriber, and the list is theirs, not the web's.
         write_atomic(path, message_bytes(issue, recipient, when, signer), private=True)
         paths.append(path)
+    for stale in directory.glob("*.eml"):
+        if _EML.fullmatch(stale.name) and stale not in paths:
+            stale.unlink(missing_ok=True)
     return paths
 
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import signal
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from ...draft.lint import Finding, Subject, preflight
 from ...errors import SendError
 from ...lock import workspace_lock
 from ...send.backend import DeliveryError, make_backend
-from ...send.journal import Journal
+from ...send.journal import Journal, Recipient
 from ...send.records import Records
 from ...send.sender import (
     Plan,
@@ -88,9 +89,23 @@ def run(
     )
     if dry_run:
         _show(console, findings)
+        # What the same command without --dry-run would send: the round it would start
+        # or resume (its Message-IDs), to those it would try.
+        plan = _plan_for_dry_run(
+            workspace,
+            draft.issue,
+            recipients,
+            resend=resend,
+            retry_failed=retry_failed,
+            retry_unknown=retry_unknown,
+        )
+        issue.round = plan.round
         directory = workspace / "out" / draft.issue
-        paths = write_dry_run(issue, recipients, directory, when, signer)
-        env.final.print(f"Dry run: wrote {len(paths)} message(s) to {directory}; sent nothing.")
+        paths = write_dry_run(issue, plan.to_do, directory, when, signer)
+        again = f" (round {plan.round})" if plan.round > 1 else ""
+        env.final.print(
+            f"Dry run: wrote {len(paths)} message(s){again} to {directory}; sent nothing."
+        )
         return ExitStatus.OK
 
     if not is_approved(draft) and not force:
@@ -191,6 +206,33 @@ def run(
     if count["failed"] or count["deferred"] or left or unknown or count["held"]:
         return ExitStatus.SEND
     return ExitStatus.OK
+
+
+def _plan_for_dry_run(
+    workspace: Path,
+    issue: str,
+    recipients: list[Recipient],
+    *,
+    resend: bool,
+    retry_failed: bool,
+    retry_unknown: bool,
+) -> Plan:
+    """The plan a send would make now; a workspace that never sent gets no state.db."""
+    records = Records(workspace, issue).replay()
+    with ExitStack() as stack:
+        path = state_path(workspace)
+        if not path.is_file():  # no journal yet: plan against an empty one
+            path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "state.db"
+        store = stack.enter_context(StateStore(path))
+        return plan_send(
+            Journal(store),
+            records,
+            issue,
+            recipients,
+            resend=resend,
+            retry_failed=retry_failed,
+            retry_unknown=retry_unknown,
+        )
 
 
 def _question(plan: Plan, subject: str, where: str) -> str:
