@@ -655,6 +655,30 @@ def test_a_dkim_key_that_cannot_sign_is_a_config_error_before_sending(
     assert server.rcpt_attempts == []
 
 
+@pytest.mark.parametrize(
+    ("setting", "missing"),
+    [
+        ('key_env = "DKIM_KEY"', "send.dkim.key_env: the environment variable DKIM_KEY is not set"),
+        ('key_file = "dkim.pem"', "send.dkim.key_file: cannot read"),
+    ],
+)
+def test_a_missing_dkim_key_is_a_config_error_whichever_way_it_is_named(
+    tmp_path: Path,
+    servers: Any,
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    missing: str,
+) -> None:
+    monkeypatch.delenv("DKIM_KEY", raising=False)
+    server = servers()
+    ws = workspace(tmp_path, server.port, 'security = "plain"\n' + DKIM + setting)
+    for result in (send(cli, ws), cli("-C", ws, "send", "--dry-run")):
+        assert result.exit_code == 3, result.output
+        assert missing in said(result)
+    assert server.rcpt_attempts == []
+
+
 # ------------------------------------------------------------------ flags and pacing
 
 

@@ -79,9 +79,13 @@ def _read_key(settings: DkimSettings, workspace: Path, config_path: Path) -> byt
     if settings.key_env:
         value = os.environ.get(settings.key_env, "")
         if not value.strip():
-            raise SendError(
-                f"no DKIM key: set the environment variable {settings.key_env} to the PEM "
-                "private key (send.dkim.key_env)"
+            # Like a key_file that is not there: the configuration to fix before sending.
+            raise ConfigError(
+                str(config_path),
+                [
+                    f"send.dkim.key_env: the environment variable {settings.key_env} is not "
+                    "set; set it to the PEM private key"
+                ],
             )
         # A PEM squeezed onto one line (as some secret stores keep it) has '\n' escapes.
         return value.replace("\\n", "\n").encode("ascii", "replace")
