@@ -142,6 +142,56 @@ def test_check_probes_every_kind_of_source_and_names_the_misspelled_ones(
     assert "4 of 10 source(s) answered" in result.stderr
 
 
+def test_check_shows_when_each_local_source_was_last_modified(
+    make_workspace: Any, cli: Any
+) -> None:
+    import os
+    from email.utils import parsedate_to_datetime
+
+    stamp = "Wed, 18 Nov 2026 10:00:00 GMT"
+    older = parsedate_to_datetime("Mon, 16 Nov 2026 08:00:00 GMT").timestamp()
+    newest = parsedate_to_datetime(stamp).timestamp()
+    sections = """
+    [[section]]
+    id = "blogs"
+    provider = "blogs"
+    feeds = ["feeds/local.xml"]
+
+    [[section]]
+    id = "lists"
+    provider = "mailing_lists"
+    [[section.lists]]
+    name = "dev"
+    url = "archives/dev.mbox"
+
+    [[section]]
+    id = "inbox"
+    provider = "inbox"
+    submissions = "submissions"
+    mailbox = "mail/Maildir"
+    """
+    files = {
+        "feeds/local.xml": good_feed(),
+        "archives/dev.mbox": "From a@x.org Mon Nov 16 08:00:00 2026\nSubject: x\n\nHi\n",
+        "mail/Maildir/cur/1": "Subject: x\n\nHello\n",
+        "mail/Maildir/new/2": "Subject: y\n\nHello\n",
+        "submissions/a.md": "---\ntitle: x\n---\n",
+        "submissions/b.md": "---\ntitle: y\n---\n",
+    }
+    workspace: Path = make_workspace(sections, files=files)
+    # A folder's time is its newest file's.
+    latest = {"feeds/local.xml", "archives/dev.mbox", "mail/Maildir/new/2", "submissions/b.md"}
+    for name in files:
+        when = newest if name in latest else older
+        os.utime(workspace / name, (when, when))
+    result = cli("-C", workspace, "check")
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.stdout)
+    shown = "".join(stamp.split())
+    for source in ("feeds/local.xml", "archives/dev.mbox", "mail/Maildir", "submissions"):
+        assert rows[source].endswith(shown), rows[source]
+
+
 def test_history_lists_sources_failing_or_empty_week_after_week(
     server: FeedServer, make_workspace: Any, cli: Any
 ) -> None:

@@ -13,6 +13,7 @@ import asyncio
 import os
 import time
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 
 from ..config import Config
@@ -58,14 +59,16 @@ async def probe(fetcher: Fetcher, section: str, source: Source) -> Probe:
     try:
         if source.kind == "document":
             return await _document(fetcher, section, source, started)
+        modified = ""
         if source.kind == "repository":
             status, size = await _repository(fetcher, source)
         else:
-            status, size = await asyncio.to_thread(_local, fetcher, source)
+            status, size, modified = await asyncio.to_thread(_local, fetcher, source)
     except SourceError as error:
         elapsed = time.perf_counter() - started
         return Probe(section, source.location, error.reason, elapsed, 0, "", False)
-    return Probe(section, source.location, status, time.perf_counter() - started, size, "", True)
+    elapsed = time.perf_counter() - started
+    return Probe(section, source.location, status, elapsed, size, modified, True)
 
 
 async def _document(fetcher: Fetcher, section: str, source: Source, started: float) -> Probe:
@@ -78,17 +81,21 @@ async def _document(fetcher: Fetcher, section: str, source: Source, started: flo
         status = "304 unchanged"
     else:
         status = str(fetched.status)
-    modified = fetched.headers.get("last-modified", "")
+    if fetched.status == 0:  # a workspace file: its own time, as a server would say it
+        modified = _modified([fetcher.local_path(source.location)])
+    else:
+        modified = fetched.headers.get("last-modified", "")
     return Probe(
         section, source.location, status, fetched.elapsed, len(fetched.content), modified, True
     )
 
 
-def _local(fetcher: Fetcher, source: Source) -> tuple[str, int]:
-    """A folder, or a mailbox (an mbox file or a Maildir folder), in the workspace."""
+def _local(fetcher: Fetcher, source: Source) -> tuple[str, int, str]:
+    """A folder, or a mailbox (an mbox file or a Maildir folder), in the workspace:
+    what it is, its size, and when its newest file was modified."""
     path = fetcher.local_path(source.location)
     if source.kind == "mailbox" and path.is_file():
-        return "mbox file", path.stat().st_size
+        return "mbox file", path.stat().st_size, _modified([path])
     if not path.exists():
         what = "file or folder" if source.kind == "mailbox" else "folder"
         raise SourceError(source.location, f"no such {what}")
@@ -103,9 +110,22 @@ def _local(fetcher: Fetcher, source: Source) -> tuple[str, int]:
             for p in (path / box).iterdir()
             if p.is_file() and not p.name.startswith(".")
         ]
-        return f"Maildir, {len(messages)} message(s)", sum(_size(p) for p in messages)
+        size = sum(_size(p) for p in messages)
+        return f"Maildir, {len(messages)} message(s)", size, _modified(messages or [path])
     files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return f"folder, {len(files)} file(s)", sum(_size(p) for p in files)
+    size = sum(_size(p) for p in files)
+    return f"folder, {len(files)} file(s)", size, _modified(files or [path])
+
+
+def _modified(paths: list[Path]) -> str:
+    """The newest modification time of ``paths``, in HTTP's Last-Modified form."""
+    times = []
+    for path in paths:
+        try:
+            times.append(path.stat().st_mtime)
+        except OSError:
+            continue
+    return formatdate(max(times), usegmt=True) if times else ""
 
 
 def _size(path: Path) -> int:
