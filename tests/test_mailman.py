@@ -115,6 +115,10 @@ def test_a_post_held_for_moderation_is_reported_held_until_released(
     assert "1 held for moderation" in said(held)
     assert "held for moderation" in cli("-C", ws, "log", "2011-W26").stdout
     assert len(mailman.held(list_id)) == 1
+    status = said(cli("-C", ws, "status"))
+    assert "Held for moderation: 1 post(s) wait for a list moderator, 0 of 1" in status
+    assert "once a moderator releases it, run 'newsletter send' to record it" in status
+    assert "resume" not in status
 
     still = cli("-C", ws, "send", "--yes", "--force")
     assert still.exit_code == 6 and "still waiting for a moderator" in said(still)
@@ -127,6 +131,7 @@ def test_a_post_held_for_moderation_is_reported_held_until_released(
     assert released.exit_code == 0, released.output
     assert "released from moderation" in said(released)
     assert copies(mail, "[Moderated]") == Counter(MEMBERS)
+    assert "to 1 of 1 recipient(s)." in said(cli("-C", ws, "status"))
 
 
 def test_a_list_that_does_not_exist_is_named(

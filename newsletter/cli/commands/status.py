@@ -121,6 +121,15 @@ def sending(workspace: Path, issue: str) -> str:
         if counts["unknown"]
         else ""
     )
+    to_try = sum(1 for d in deliveries.values() if d.to_try) + total - len(deliveries)
+    if counts["held"] and not to_try:
+        # Nothing left to send: the round waits for a list moderator, not for a re-run.
+        return (
+            f"Held for moderation{again}: {counts['held']} post(s) wait for a list moderator, "
+            f"{sent} of {total} recipient(s) have it{unknown} (started "
+            f"{_when(last.started_at)}); once a moderator releases it, run 'newsletter send' "
+            "to record it."
+        )
     return (
         f"Sending unfinished{again}: {sent} of {total} recipient(s) have it{held}{unknown} "
         f"(started {_when(last.started_at)}); run 'newsletter send' again to resume."
