@@ -283,3 +283,27 @@ def test_the_final_url_and_the_cache_hold_no_credentials(
     assert "s3cret" not in fetch(tmp_path, url).url  # revalidated from the cache
     for stored in (tmp_path / "cache").iterdir():
         assert b"s3cret" not in stored.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["[::ffff:127.0.0.1]", "[::127.0.0.1]", "[64:ff9b::7f00:1]", "[64:ff9b::a9fe:a9fe]",
+     "[64:ff9b:1::a00:7]", "[2002:7f00:1::1]", "[2002:a9fe:a9fe::]", "[2002:a00:7::1]"],
+)  # fmt: skip
+def test_an_ipv6_address_carrying_a_private_ipv4_one_is_private(tmp_path: Path, host: str) -> None:
+    """Mapped, IPv4-compatible, NAT64 and 6to4 addresses reach the IPv4 address inside:
+    loopback, the metadata service, the intranet."""
+
+    async def go() -> str | None:
+        async with Fetcher(tmp_path, Limits(connect_timeout=1, deadline=2)) as fetcher:
+            return await fetcher.check(f"http://{host}/latest/meta-data/")
+
+    assert "a private, loopback or link-local address: not requested" in (asyncio.run(go()) or "")
+
+
+def test_an_ipv6_address_carrying_a_public_ipv4_one_stays_public() -> None:
+    from newsletter.gather.fetch import _non_global
+
+    for address in ("::ffff:93.184.216.34", "64:ff9b::5db8:d822", "2002:5db8:d822::1"):
+        assert not _non_global(address), address
+    assert _non_global("fe80::1%eth0")

@@ -566,14 +566,36 @@ async def _resolves_private(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return not ipaddress.ip_address(host).is_global
+        return _non_global(host)
     except ValueError:
         pass
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
         return False
-    return any(not ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in infos)
+    return any(_non_global(str(info[4][0])) for info in infos)
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215: never global
+
+
+def _non_global(address: str) -> bool:
+    """Whether the IP ``address`` is private, loopback, link-local or otherwise not
+    global. An IPv6 address carrying an IPv4 one (``::ffff:10.0.0.7``, ``::127.0.0.1``,
+    NAT64's ``64:ff9b::``, 6to4's ``2002::``) is judged by the IPv4 address it reaches:
+    Python 3.11 calls ``64:ff9b::7f00:1`` global. ValueError if it is no IP address."""
+    ip = ipaddress.ip_address(address.partition("%")[0])  # "fe80::1%eth0": no zone
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return True
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and (ip in _NAT64 or ip in _COMPATIBLE):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None and not embedded.is_global:
+            return True
+    return not ip.is_global
 
 
 def _retry_after(value: str) -> float | None:
