@@ -6,6 +6,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -23,20 +24,41 @@ retries = 0
 
 
 class Reroute(httpx.AsyncBaseTransport):
-    """Sends requests for the PUBLIC address to the local server, like a real route would."""
+    """Sends requests for the PUBLIC address to the local server, like a real route would:
+    the answer says it came from PUBLIC. With ``rebinding``, the connection goes to the
+    local server and says so, as when a name resolved to PUBLIC for the fetcher's check
+    and to 127.0.0.1 for the connection."""
 
-    def __init__(self, server: FeedServer) -> None:
+    def __init__(self, server: FeedServer, rebinding: bool = False) -> None:
         self.server = server
+        self.rebinding = rebinding
         self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host == PUBLIC:
-            host, port = self.server.server_address[:2]
-            request.url = request.url.copy_with(host=str(host), port=int(port))
-        return await self.inner.handle_async_request(request)
+        if request.url.host != PUBLIC:
+            return await self.inner.handle_async_request(request)
+        host, port = self.server.server_address[:2]
+        request.url = request.url.copy_with(host=str(host), port=int(port))
+        response = await self.inner.handle_async_request(request)
+        if not self.rebinding:
+            stream = response.extensions["network_stream"]
+            response.extensions = {**response.extensions, "network_stream": _Seen(stream)}
+        return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+class _Seen:
+    """A network stream that reports the PUBLIC address as its peer."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "server_addr":
+            return (PUBLIC, 80)
+        return self.stream.get_extra_info(info)
 
 
 def _huge() -> Iterator[bytes]:

@@ -307,3 +307,32 @@ def test_an_ipv6_address_carrying_a_public_ipv4_one_stays_public() -> None:
     for address in ("::ffff:93.184.216.34", "64:ff9b::5db8:d822", "2002:5db8:d822::1"):
         assert not _non_global(address), address
     assert _non_global("fe80::1%eth0")
+
+
+def test_a_public_name_answering_from_a_private_address_is_refused(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    """DNS rebinding: the name resolved to a public address when the fetcher checked it
+    and to 127.0.0.1 when httpx connected. The address connected to is what counts."""
+    server.add("/secret", b"intranet")
+    server.add("/feed", Route(status=302, headers={"Location": "/secret"}))
+
+    async def go(source: str, rebinding: bool) -> tuple[str, str | None]:
+        async with (
+            httpx.AsyncClient(transport=Reroute(server, rebinding=rebinding)) as client,
+            Fetcher(tmp_path, client=client) as fetcher,
+        ):
+            try:
+                content = (await fetcher.fetch(source)).content.decode()
+            except SourceError as error:
+                content = error.reason
+            return content, await fetcher.check(source)
+
+    refused = f"{PUBLIC} answered from the private address 127.0.0.1"
+    for source in (f"http://{PUBLIC}/secret", f"http://{PUBLIC}/feed"):
+        fetched, checked = asyncio.run(go(source, rebinding=True))
+        assert refused in fetched and "DNS rebinding" in fetched
+        assert refused in (checked or "")
+        assert asyncio.run(go(source, rebinding=False)) == ("intranet", None)  # a real route
+    # The redirect from the private peer was not followed.
+    assert [path for _, path, _ in server.requests][4:6] == ["/feed", "/feed"]

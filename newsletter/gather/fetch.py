@@ -11,7 +11,11 @@ around with its own client):
   from https down to http, at most ``max_redirects``, and never from a public host to
   a private, loopback or link-local address (a feed on the internet must not make us
   read the intranet or a cloud metadata service). A source configured on a private
-  address may redirect within it (the tests serve from 127.0.0.1). Once a redirect
+  address may redirect within it (the tests serve from 127.0.0.1). The address
+  actually connected to is checked too, before any body is read: a name may resolve
+  to a public address for our check and to a private one for the connection (DNS
+  rebinding). Through a proxy from the environment the proxy connects, so only the
+  names are checked. Once a redirect
   leaves the source's origin (scheme, host and port), the provider's credentials stay
   behind, as requests and httpx do: ``Authorization``, ``Cookie`` and any header named
   like a token, key or secret (GitLab's ``PRIVATE-TOKEN``).
@@ -142,6 +146,8 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._multiplexed: set[str] = set()
         self._private: dict[str, bool] = {}
+        # Through a proxy, the peer is the proxy: where it connects is not ours to see.
+        self._peers_checked = client is not None or not getproxies()
         # Requests wait here, not in httpcore's pool, whose queue handling costs time
         # proportional to the waiting requests on every hand-off (bench/bench_gather.py).
         self._slots = asyncio.Semaphore(self.limits.connections)
@@ -284,6 +290,7 @@ class Fetcher:
         if not is_url(source):
             raise SourceError(source, "not an http(s) URL")
         url = _usable(source, source)
+        public = self._peers_checked and not await self._is_private(source)
         for _ in range(self.limits.max_redirects + 1):
             async with (
                 self._host_slot(url),  # first: a request waiting for its host holds
@@ -291,6 +298,8 @@ class Fetcher:
                 self._client.stream(method, url) as response,
             ):
                 self._note_protocol(url, response)
+                if public:
+                    self._refuse_private_peer(source, url, response)
                 if not response.is_redirect:
                     return response.status_code, response.reason_phrase or ""
                 location = response.headers.get("location", "")
@@ -379,6 +388,7 @@ class Fetcher:
         cached = await asyncio.to_thread(cache.lookup, source, headers) if cache else None
         url, hops, attempt, waited = _usable(source, source), 0, 0, 0.0
         origin = _origin(source)
+        public = self._peers_checked and not await self._is_private(source)
         while True:
             if _origin(url) != origin:
                 headers = _without_credentials(headers)
@@ -390,6 +400,8 @@ class Fetcher:
                 self._client.stream(method, url, headers=request_headers) as response,
             ):
                 self._note_protocol(url, response)
+                if public:
+                    self._refuse_private_peer(source, url, response)
                 if response.status_code == 304 and cached is not None:
                     await response.aread()  # (nothing) read: the connection serves again
                     return self._from_cache(source, cached, started)
@@ -474,6 +486,18 @@ class Fetcher:
                 source, f"redirect from a public host to a private address refused ({target})"
             )
         return target
+
+    def _refuse_private_peer(self, source: str, url: str, response: httpx.Response) -> None:
+        """A SourceError if ``response`` came from a non-global address although
+        ``source`` is public: its name resolved otherwise when we checked it."""
+        stream = response.extensions.get("network_stream")  # httpcore's, HTTP/1.1 and 2
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if peer and _non_global(str(peer[0])):
+            raise SourceError(
+                source,
+                f"{urlsplit(url).hostname} answered from the private address {peer[0]} "
+                "although it resolved to a public one: refused (DNS rebinding)",
+            )
 
     async def _is_private(self, url: str) -> bool:
         """Whether ``url``'s host is (or resolves to) a non-global address.
