@@ -61,12 +61,36 @@ SCHEMES = frozenset({"http", "https", "mailto"})
 _UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>\\^`{|}\u2028\u2029]")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#]*@")
 
+SECRET_NAME = re.compile(
+    r"(?i)(?:token|secret|key|passw(?:or)?d|cookie|session|sig|signature|credentials?"
+    r"|authori[sz]ation|auth)(?:id)?\d*(?![a-z])"
+)
+"""A header or query parameter named like a credential: a word ending in token, key,
+secret, password, cookie, session, sig(nature), credential or auth(orization) —
+``PRIVATE-TOKEN``, ``X-API-Key``, ``access_token``, ``apikey``, ``X-Amz-Signature`` —
+but not ``keyword`` or ``author``."""
+
+# A query parameter, wherever it is in a text; a value stops at "?" so a URL inside
+# another's query has its own parameters judged.
+_PARAMETER = re.compile(r"(?<=[?&;])([^=&#?;\s]+)=([^&#?;\s'\"<>)\]]+)")
+
 
 def redact(text: str) -> str:
     """``text`` (a URL, a problem, git's message, a log line) with credentials taken out
     of every URL in it, one inside another's query too: ``https://user:token@host/x``
-    becomes ``https://host/x``."""
-    return _USERINFO.sub(r"\1", text) if "@" in text else text
+    becomes ``https://host/x``, and ``?private_token=abc&page=2`` becomes
+    ``?private_token=***&page=2`` (any parameter named like a secret, see
+    :data:`SECRET_NAME`)."""
+    if "@" in text:
+        text = _USERINFO.sub(r"\1", text)
+    if "=" in text:
+        text = _PARAMETER.sub(_hide_secret, text)
+    return text
+
+
+def _hide_secret(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name}=***" if SECRET_NAME.search(name) else match.group(0)
 
 
 def safe_url(url: str, base: str = "") -> str | None:

@@ -354,3 +354,48 @@ def test_status_and_lint_survive_urls_urllib_cannot_read(make_workspace: Any, cl
     assert cli("-C", workspace, "status", path).exit_code == 0
     lint = cli("-C", workspace, "lint", "--no-links", path)
     assert "Traceback" not in lint.output
+
+
+def test_secrets_in_a_query_are_never_stored_shown_or_logged(
+    server: FeedServer, make_workspace: Any, cli: Any
+) -> None:
+    """GitLab's ?private_token= and ?feed_token=, an ?access_token=: used to fetch, and
+    nowhere in the progress, problems, draft, cache, check or source health."""
+    post = Post("Post", "https://blog.example.org/post?access_token=s3cret-three&page=2", W47)
+    good = server.add("/feed.xml", Route(rss([post]), etag='"v1"'))
+    gone = server.add("/gone.xml", Route(status=404))
+    workspace = make_workspace(
+        f"""
+        [[section]]
+        id = "blogs"
+        provider = "blogs"
+        feeds = ["{good}?private_token=s3cret-one", "{gone}?feed_token=s3cret-two"]
+        """
+    )
+
+    said = cli("-C", workspace, "draft", "--week", "2026-W47").output
+    said += cli("-C", workspace, "check").output
+    said += cli("-C", workspace, "check", "--history").output
+
+    sent = {path for _, path, _ in server.requests}
+    assert {"/feed.xml?private_token=s3cret-one", "/gone.xml?feed_token=s3cret-two"} <= sent
+    draft = (workspace / "drafts" / "2026-W47.yaml").read_text("utf-8")
+    assert "feed_token=***" in draft  # the 404 is a problem on its source, named
+    assert "https://blog.example.org/post?access_token=***&page=2" in draft
+    cached = "".join(path.read_text() for path in workspace.rglob("http-cache/*.json"))
+    assert "private_token=***" in cached  # the metadata; the body is the feed as served
+    for text in (said, draft, cached):
+        assert "s3cret" not in text
+
+
+def test_only_parameters_named_like_a_secret_are_redacted() -> None:
+    from newsletter.urls import redact
+
+    said = redact(
+        "https://h.example/a?keyword=rust&author=ann&api_key=K&X-Amz-Signature=S&sig=G "
+        "(redirect to https://h.example/login?next=https://i.example/?token=T&page=2)"
+    )
+    assert said == (
+        "https://h.example/a?keyword=rust&author=ann&api_key=***&X-Amz-Signature=***&sig=*** "
+        "(redirect to https://h.example/login?next=https://i.example/?token=***&page=2)"
+    )

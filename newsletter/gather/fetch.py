@@ -43,7 +43,6 @@ import contextlib
 import functools
 import ipaddress
 import os
-import re
 import socket
 import ssl
 import tempfile
@@ -62,7 +61,7 @@ import httpx
 from .. import __version__
 from ..errors import SourceError
 from ..providers import Fetched
-from ..urls import redact
+from ..urls import SECRET_NAME, redact
 from .cache import CachedResponse, ValidatorCache
 
 USER_AGENT = f"newsletter/{__version__} (+https://pypi.org/project/newsletter/)"
@@ -568,9 +567,6 @@ class _HostPools(httpx.AsyncBaseTransport):
             await pool.aclose()
 
 
-_CREDENTIAL = re.compile(r"(?i)authori[sz]ation|cookie|token|secret|key|password|session")
-
-
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -583,7 +579,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 def _without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
     """``headers`` without those that may carry a credential, for another origin."""
-    return {name: value for name, value in headers.items() if not _CREDENTIAL.search(name)}
+    return {name: value for name, value in headers.items() if not SECRET_NAME.search(name)}
 
 
 async def _resolves_private(host: str) -> bool:

@@ -248,19 +248,21 @@ class FigureBoard:
 def admit(items: list[Item]) -> list[Item]:
     """A provider's items as the draft may store them: the one place where text from
     every provider, built-in or plugin, enters. Control characters and bidi overrides
-    are removed from every string (details too), and credentials from every URL in it;
+    are removed from every string (details and keys too), and credentials from every
+    URL in it (:func:`newsletter.urls.redact`: a source's token can reach an item's link);
     whatever else a field holds stays for the editor to see, and is made inert when
     rendered (:func:`newsletter.inert.inert_draft`)."""
     admitted = []
     for item in items:
         if not isinstance(item, Item):
             raise TypeError(f"gather returned {type(item).__name__}, not an Item")
-        fields = {
+        fields: dict[str, object] = {
             name: _text(getattr(item, name))
             for name in ("id", "title", "summary", "author", "source", "note")
         }
         fields["url"] = redact(clean_text(item.url)).strip()
         fields["details"] = clean_data(item.details, _text)
+        fields["keys"] = [_text(key) for key in item.keys]  # a URL's, stored for years
         admitted.append(item.model_copy(update=fields))
     return admitted
 
