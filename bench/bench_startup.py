@@ -13,6 +13,7 @@ known by its hash).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -100,6 +101,9 @@ def workspace(root: Path, items: int) -> Path:
 
 def main() -> None:
     args = options(__doc__.splitlines()[0])
+    if importlib.util.find_spec("typer") is None:
+        sys.exit("bench_startup: typer, the comparison, is not installed: "
+                 "pip install -e '.[bench]' (make bench does)")  # fmt: skip
     repeat, items = (3, 50) if args.quick else (15, 500)
     compile_sources()
     env = cli_env()

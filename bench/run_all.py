@@ -3,6 +3,9 @@
 python bench/run_all.py            # full sizes, a few minutes on 2 cores
 python bench/run_all.py --quick    # tiny sizes: does every script still run?
 python bench/run_all.py parse render   # only bench_parse.py and bench_render.py
+
+The alternatives compared need the bench extra: pip install -e '.[dev,bench]' (make
+bench installs it).
 """
 
 from __future__ import annotations
