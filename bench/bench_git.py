@@ -4,9 +4,10 @@ GitPython (one diff per commit), on a generated repository of 100,000 commits.
     .venv/bin/python bench/bench_git.py [--commits N] [--full] [--quick]
 
 Prints one table: seconds per span and the ratios. PyDriller and GitPython run only
-if installed (`pip install pydriller`); over all history they take minutes, so they
-run there only with --full. The repository is linear and has no mailmap alias, so all
-three must agree on commits, authors and lines; a mismatch stops the benchmark.
+if installed (the bench extra, which make bench installs); over all history they take
+minutes, so they run there only with --full. The repository is linear and has no
+mailmap alias, so all three must agree on commits, authors and lines; a mismatch stops
+the benchmark.
 """
 
 from __future__ import annotations
