@@ -632,6 +632,26 @@ def test_every_message_is_dkim_signed_over_the_one_click_headers(
     assert not _verified(server.received[0].raw, other)
 
 
+def test_a_dry_run_with_nobody_left_to_try_says_who_is_where(tmp_path: Path, cli: Any) -> None:
+    from newsletter.send.journal import Journal, Recipient
+    from newsletter.state import StateStore, state_path
+
+    ws = workspace(tmp_path, 9, 'security = "plain"')
+    # An unfinished round whose every copy waits for a moderator (as Mailman holds them).
+    with StateStore(state_path(ws)) as store:
+        journal = Journal(store)
+        at = "2011-07-01T12:00:00+00:00"
+        ids = {a: f"<{n}.2011-W26@example.org>" for n, a in enumerate(SUBSCRIBERS)}
+        journal.start("2011-W26", 1, [Recipient(a) for a in SUBSCRIBERS], ids, "smtp", at)
+        for address in SUBSCRIBERS:
+            journal.mark("2011-W26", 1, address, "held", "", at)
+    result = cli("-C", ws, "send", "--dry-run")
+    assert result.exit_code == 0, result.output
+    said_ = " ".join(result.output.split())
+    assert "Dry run: nobody left to try in round 1 (3 held);" in said_, said_
+    assert not list((ws / "out" / "2011-W26").glob("*.eml"))
+
+
 def test_a_dkim_key_from_the_environment_signs_the_dry_run(
     tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,7 +16,7 @@ from ...draft.lint import Finding, Subject, preflight
 from ...errors import SendError
 from ...lock import workspace_lock
 from ...send.backend import DeliveryError, make_backend
-from ...send.journal import Journal, Recipient
+from ...send.journal import Journal, Recipient, tally
 from ...send.records import Records
 from ...send.sender import (
     Plan,
@@ -103,6 +103,13 @@ def run(
         directory = workspace / "out" / draft.issue
         paths = write_dry_run(issue, plan.to_do, directory, when, signer)
         again = f" (round {plan.round})" if plan.round > 1 else ""
+        if not paths:  # a resumed round with nobody left to try: say who is where
+            env.final.print(
+                f"Dry run: nobody left to try in round {plan.round} "
+                f"({tally(plan.deliveries.values())}); 'newsletter log' lists them, "
+                "--retry-failed and --retry-unknown try them again. Wrote nothing."
+            )
+            return ExitStatus.OK
         env.final.print(
             f"Dry run: wrote {len(paths)} message(s){again} to {directory}; sent nothing."
         )
