@@ -29,13 +29,14 @@ class Reroute(httpx.AsyncBaseTransport):
     local server and says so, as when a name resolved to PUBLIC for the fetcher's check
     and to 127.0.0.1 for the connection."""
 
-    def __init__(self, server: FeedServer, rebinding: bool = False) -> None:
+    def __init__(self, server: FeedServer, rebinding: bool = False, host: str = PUBLIC) -> None:
         self.server = server
         self.rebinding = rebinding
+        self.host = host  # the name or address routed to the local server
         self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host != PUBLIC:
+        if request.url.host != self.host:
             return await self.inner.handle_async_request(request)
         host, port = self.server.server_address[:2]
         request.url = request.url.copy_with(host=str(host), port=int(port))

@@ -125,6 +125,37 @@ def test_a_public_host_cannot_redirect_to_a_private_address(
     assert [path for _, path, _ in server.requests] == ["/feed"]
 
 
+def test_a_name_answering_public_and_private_addresses_is_a_public_source(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a source all of whose addresses are private may use private addresses: a
+    name that also answers a public one (a stranger's DNS) may not lead into them."""
+    import socket
+
+    resolve = socket.getaddrinfo
+
+    def dns(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "mixed.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 80))
+                    for address in (PUBLIC, "10.0.0.7")]  # fmt: skip
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    port = server.server_address[1]
+    server.add("/secret", b"intranet")
+    server.add("/feed", Route(status=302, headers={"Location": f"http://127.0.0.1:{port}/secret"}))
+
+    async def go() -> str:
+        async with httpx.AsyncClient(transport=Reroute(server, host="mixed.example")) as client:
+            with pytest.raises(SourceError) as caught:
+                async with Fetcher(tmp_path, client=client) as fetcher:
+                    await fetcher.fetch("http://mixed.example/feed")
+            return caught.value.reason
+
+    assert "to a private address refused" in asyncio.run(go())
+    assert [path for _, path, _ in server.requests] == ["/feed"]
+
+
 def test_a_public_host_may_redirect_to_a_public_one(server: FeedServer, tmp_path: Path) -> None:
     server.add("/new", b"<rss/>")
     server.add("/feed", Route(status=301, headers={"Location": f"http://{PUBLIC}/new"}))

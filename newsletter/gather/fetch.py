@@ -11,7 +11,8 @@ around with its own client):
   from https down to http, at most ``max_redirects``, and never from a public host to
   a private, loopback or link-local address (a feed on the internet must not make us
   read the intranet or a cloud metadata service). A source configured on a private
-  address may redirect within it (the tests serve from 127.0.0.1). The address
+  address (every address its name resolves to) may redirect within private addresses
+  (the tests serve from 127.0.0.1). The address
   actually connected to is checked too, before any body is read: a name may resolve
   to a public address for our check and to a private one for the connection (DNS
   rebinding). Through a proxy from the environment the proxy connects, so only the
@@ -144,7 +145,7 @@ class Fetcher:
         self._own_client = client is None
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._multiplexed: set[str] = set()
-        self._private: dict[str, bool] = {}
+        self._private: dict[str, tuple[bool, bool]] = {}
         # Through a proxy, the peer is the proxy: where it connects is not ours to see.
         self._peers_checked = client is not None or not getproxies()
         # Requests wait here, not in httpcore's pool, whose queue handling costs time
@@ -289,7 +290,7 @@ class Fetcher:
         if not is_url(source):
             raise SourceError(source, "not an http(s) URL")
         url = _usable(source, source)
-        public = self._peers_checked and not await self._is_private(source)
+        public = self._peers_checked and not await self._is_private(source, every=True)
         for _ in range(self.limits.max_redirects + 1):
             async with (
                 self._host_slot(url),  # first: a request waiting for its host holds
@@ -387,7 +388,7 @@ class Fetcher:
         cached = await asyncio.to_thread(cache.lookup, source, headers) if cache else None
         url, hops, attempt, waited = _usable(source, source), 0, 0, 0.0
         origin = _origin(source)
-        public = self._peers_checked and not await self._is_private(source)
+        public = self._peers_checked and not await self._is_private(source, every=True)
         while True:
             if _origin(url) != origin:
                 headers = _without_credentials(headers)
@@ -480,7 +481,7 @@ class Fetcher:
             raise SourceError(source, f"redirect to a {scheme!r} URL refused")
         if urlsplit(current).scheme == "https" and scheme == "http":
             raise SourceError(source, f"redirect from https down to http refused ({target})")
-        if not await self._is_private(source) and await self._is_private(target):
+        if not await self._is_private(source, every=True) and await self._is_private(target):
             raise SourceError(
                 source, f"redirect from a public host to a private address refused ({target})"
             )
@@ -498,14 +499,17 @@ class Fetcher:
                 "although it resolved to a public one: refused (DNS rebinding)",
             )
 
-    async def _is_private(self, url: str) -> bool:
-        """Whether ``url``'s host is (or resolves to) a non-global address.
+    async def _is_private(self, url: str, every: bool = False) -> bool:
+        """Whether ``url``'s host is (or resolves to) a non-global address; with
+        ``every``, whether all its addresses are. A target is refused if any address
+        is private; a source is "on a private address", and may use private addresses,
+        only if every one is (a name answering both is a public source).
 
         A name that does not resolve counts as public: connecting to it fails anyway."""
         host = (urlsplit(url).hostname or "").lower()
         if host not in self._private:
             self._private[host] = await _resolves_private(host)
-        return self._private[host]
+        return self._private[host][1 if every else 0]
 
     async def _read_capped(
         self, source: str, response: httpx.Response, sink: BinaryIO | None = None
@@ -582,18 +586,21 @@ def _without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in headers.items() if not SECRET_NAME.search(name)}
 
 
-async def _resolves_private(host: str) -> bool:
+async def _resolves_private(host: str) -> tuple[bool, bool]:
+    """Whether any, and whether every, address of ``host`` is non-global."""
     if host == "localhost" or host.endswith(".localhost"):
-        return True
+        return True, True
     try:
-        return _non_global(host)
+        private = _non_global(host)
+        return private, private
     except ValueError:
         pass
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
-        return False
-    return any(_non_global(str(info[4][0])) for info in infos)
+        return False, False
+    found = [_non_global(str(info[4][0])) for info in infos]
+    return any(found), bool(found) and all(found)
 
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
