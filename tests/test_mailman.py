@@ -129,7 +129,7 @@ def test_a_post_held_for_moderation_is_reported_held_until_released(
     wait_for_members(mail, "[Moderated]")
     released = cli("-C", ws, "send", "--yes", "--force")
     assert released.exit_code == 0, released.output
-    assert "released from moderation" in said(released)
+    assert "left moderation: accepted by a moderator, or discarded" in said(released)
     assert copies(mail, "[Moderated]") == Counter(MEMBERS)
     assert "to 1 of 1 recipient(s)." in said(cli("-C", ws, "status"))
 

@@ -5,8 +5,9 @@ The post goes through Mailman's REST API, ``POST /queues/in`` with the list's id
 message text: the same path as mail arriving for the list, so the list's moderation
 applies. Once Mailman has taken the post from its incoming queue, a post that waits in
 the list's moderation queue is reported ``held``, not sent (the next run checks again,
-and counts it sent once a moderator released it); a post Mailman has not taken yet
-(its runners stopped), or whose fate its REST API failed to tell, is reported held too.
+and counts it sent once it has left the moderation queue, accepted or discarded: the
+REST API does not tell which); a post Mailman has not taken yet (its runners stopped),
+or whose fate its REST API failed to tell, is reported held too.
 Mailman keeps no record of an accepted post that its REST API shows, so a post not held
 is taken as accepted.
 """

@@ -554,7 +554,13 @@ class Sender:
             )
 
     def _check_held(self, plan: Plan, outcome: Outcome) -> None:
-        """Posts that waited for a moderator: released ones count as sent."""
+        """Posts that waited for a moderator: those that left the queue count as sent.
+        Mailman's REST API keeps no trace of a held post once a moderator decided, so
+        an accepted one cannot be told from a discarded one: the words say so."""
+        left = (
+            "left moderation: accepted by a moderator, or discarded (Mailman does not "
+            "say which; the list's archive shows whether it went out)"
+        )
         for recipient in plan.held:
             envelope = Envelope(
                 self.issue.sender.address, recipient, self.issue.message_id(recipient.address)
@@ -562,9 +568,9 @@ class Sender:
             if self.backend.still_held(envelope):
                 self.report(recipient.address, "held", "still waiting for a moderator")
             else:
-                self._answer(recipient.address, "sent", "released from moderation")
+                self._answer(recipient.address, "sent", left)
                 outcome.sent.append(recipient.address)
-                self.report(recipient.address, "sent", "released from moderation")
+                self.report(recipient.address, "sent", left)
 
     def _complete(self, plan: Plan, draft: Draft, deliveries: dict[str, Delivery]) -> None:
         at = now()
