@@ -204,6 +204,37 @@ def test_plain_to_a_remote_host_needs_allow_plain(tmp_path: Path, cli: Any) -> N
     assert "--allow-plain" in said(result)
 
 
+@pytest.mark.parametrize(
+    ("backend", "settings", "named"),
+    [
+        ("smtp", 'security = "plain"\nusername = "bot"\npassword_env = "UNSET_FOR_TEST"',
+         "send.smtp.username: no SMTP password for 'bot': set the environment variable "
+         "UNSET_FOR_TEST"),
+        ("smtp", 'security = "starttls"\nca_file = "missing.pem"',
+         "send.smtp.ca_file: 'missing.pem' cannot be used"),
+        ("mailman3", "", "send.mailman3.password_env: the environment variable "
+                         "MAILMAN_REST_PASSWORD holding the REST password is not set"),
+    ],
+)  # fmt: skip
+def test_a_secret_or_file_the_config_names_but_is_missing_is_a_config_error(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, backend: str, settings: str,
+    named: str,
+) -> None:  # fmt: skip
+    # Like a missing DKIM key: to be fixed before anything is sent; a retry cannot help.
+    from tests.test_mailman import workspace as mailman_workspace
+
+    monkeypatch.delenv("UNSET_FOR_TEST", raising=False)
+    monkeypatch.delenv("MAILMAN_REST_PASSWORD", raising=False)
+    if backend == "smtp":
+        ws = workspace(tmp_path, 9, settings)  # nothing listens on port 9
+    else:
+        ws = mailman_workspace(tmp_path, "http://127.0.0.1:9/3.1", "weekly@lists.example.org")
+    result = send(cli, ws)
+    assert result.exit_code == 3, result.output
+    assert named in said(result)
+    assert not (ws / ".newsletter" / "state.db").exists() or journal(ws) == []
+
+
 def test_a_password_in_the_config_is_refused(tmp_path: Path, cli: Any) -> None:
     ws = workspace(tmp_path, 25, 'password = "hunter2"')
     result = send(cli, ws)

@@ -24,7 +24,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 from pydantic import Field, field_validator
 
-from ..errors import SendError
+from ..errors import ConfigError, SendError
+from ..workspace import CONFIG_NAME
 from .backend import Accepted, BackendContext, BackendOptions, DeliveryError, Envelope, SendBackend
 from .journal import Recipient
 from .smtp import is_loopback
@@ -78,7 +79,10 @@ class Mailman3Backend(SendBackend[Mailman3Options]):
                     cafile=str(context.workspace / options.ca_file)
                 )
             except (OSError, ssl.SSLError) as error:
-                raise SendError(f"send.mailman3.ca_file {options.ca_file!r}: {error}") from None
+                raise ConfigError(
+                    str(context.workspace / CONFIG_NAME),
+                    [f"send.mailman3.ca_file: {options.ca_file!r} cannot be used: {error}"],
+                ) from None
         self._client: httpx.Client | None = None
         self.list_id = ""
 
@@ -88,9 +92,12 @@ class Mailman3Backend(SendBackend[Mailman3Options]):
         if self._client is None:
             password = os.environ.get(self.options.password_env)
             if not password:
-                raise SendError(
-                    "no Mailman REST password: set the environment variable "
-                    f"{self.options.password_env} (send.mailman3.password_env)"
+                raise ConfigError(
+                    str(self.context.workspace / CONFIG_NAME),
+                    [
+                        f"send.mailman3.password_env: the environment variable "
+                        f"{self.options.password_env} holding the REST password is not set"
+                    ],
                 )
             self._client = httpx.Client(
                 auth=(self.options.user, password),

@@ -22,11 +22,13 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..errors import SendError
+from ..errors import ConfigError, SendError
+from ..workspace import CONFIG_NAME
 from .backend import Accepted, BackendContext, BackendOptions, DeliveryError, Envelope, SendBackend
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -70,8 +72,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def password_for(options: SmtpOptions) -> str | None:
-    """The AUTH password, from the environment or the system keyring; never logged."""
+def password_for(options: SmtpOptions, config: Path) -> str | None:
+    """The AUTH password, from the environment or the system keyring; never logged.
+    None there is a ConfigError (``config`` names the file): retrying cannot help."""
     if not options.username:
         return None
     if options.password_env:
@@ -97,7 +100,9 @@ def password_for(options: SmtpOptions) -> str | None:
         else "set send.smtp.password_env, or store it with 'keyring set "
         f"{options.keyring_service or 'smtp://' + options.host} {options.username}'"
     )
-    raise SendError(f"no SMTP password for {options.username!r}: {hint}")
+    raise ConfigError(
+        str(config), [f"send.smtp.username: no SMTP password for {options.username!r}: {hint}"]
+    )
 
 
 class SmtpBackend(SendBackend[SmtpOptions]):
@@ -123,7 +128,10 @@ class SmtpBackend(SendBackend[SmtpOptions]):
             try:
                 self.tls = ssl.create_default_context(cafile=cafile)
             except (OSError, ssl.SSLError) as error:
-                raise SendError(f"send.smtp.ca_file {options.ca_file!r}: {error}") from None
+                raise ConfigError(
+                    str(context.workspace / CONFIG_NAME),
+                    [f"send.smtp.ca_file: {options.ca_file!r} cannot be used: {error}"],
+                ) from None
         self.smtp: smtplib.SMTP | None = None
         self._midway = False
         """Inside a transaction (after MAIL FROM, before the reply to the final dot)."""
@@ -146,7 +154,7 @@ class SmtpBackend(SendBackend[SmtpOptions]):
                 "with its host (see 'Sending' in the README)"
             )
         if self.password is None:
-            self.password = password_for(self.options)
+            self.password = password_for(self.options, self.context.workspace / CONFIG_NAME)
         host, port, timeout = self.options.host, self.options.effective_port, self.options.timeout
         try:
             if self.options.security == "ssl":
