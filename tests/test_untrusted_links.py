@@ -236,6 +236,32 @@ def test_status_and_lint_warn_about_every_link_left_out(make_workspace: Any, cli
         assert "image 'data:image/png;base64,AAAA' left out" in said
 
 
+def test_status_knows_an_unchanged_drafts_dropped_links_and_sees_an_edit(
+    make_workspace: Any, cli: Any
+) -> None:
+    import json
+
+    workspace = make_workspace()
+    path = hostile_draft_path(workspace)
+    first = " ".join(cli("-C", workspace, "status", path).output.split())
+    assert "blogs: h0 url: link 'javascript:alert(1)' left out" in first
+    kept = workspace / ".newsletter" / "parsed" / f"{path.name}.dropped.json"
+    known = json.loads(kept.read_text())
+    assert ["blogs", "h0 url", "link 'javascript:alert(1)' left out: only http, https and "
+            "mailto links are kept"] in known["dropped"]  # fmt: skip
+    # The next status reads what was found (a marker put there shows), not the Markdown…
+    known["dropped"] = [["blogs", "h0 url", "MARKER"]]
+    kept.write_text(json.dumps(known))
+    assert "warning blogs: h0 url: MARKER" in " ".join(
+        cli("-C", workspace, "status", path).output.split()
+    )
+    # …until the draft changes: then it looks again.
+    path.write_text(path.read_text().replace("title: Link 1", "title: Link one"))
+    again = " ".join(cli("-C", workspace, "status", path).output.split())
+    assert "MARKER" not in again
+    assert "blogs: h0 url: link 'javascript:alert(1)' left out" in again
+
+
 def test_a_url_that_would_break_out_of_markdown_is_kept_but_encoded() -> None:
     draft = sample_draft(
         sections=[
