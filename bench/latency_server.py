@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import socket
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.h2server import TlsAsgiServer  # the repository root, just put on the path
 
 LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
 
@@ -154,27 +156,14 @@ class LatencyServer(_Pages):
         return headers.get("connection", "").lower() != "close"
 
 
-class H2LatencyServer(_Pages):
+class H2LatencyServer(_Pages, TlsAsgiServer):
     """One host speaking HTTP/2 over TLS; ``ca_file`` is the CA to trust."""
 
     def __init__(self) -> None:
-        super().__init__()
-        import trustme
-
-        self._folder = Path(tempfile.mkdtemp(prefix="bench-h2-"))
-        ca = trustme.CA()
-        self.ca_file = self._folder / "ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_file))
-        issued = ca.issue_cert("127.0.0.1")
-        self._key = self._folder / "key.pem"
-        issued.private_key_pem.write_to_path(str(self._key))
-        self._cert = self._folder / "cert.pem"
-        self._cert.write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
-        self._socket = socket.create_server(("127.0.0.1", 0), backlog=512)
-        self.port = self._socket.getsockname()[1]
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._stop: asyncio.Event | None = None
+        _Pages.__init__(self)
+        folder = Path(tempfile.mkdtemp(prefix="bench-h2-"))
+        # A planet's 100 feeds at once: the queue and the streams allowed hold them all.
+        TlsAsgiServer.__init__(self, folder, backlog=512, streams=200)
 
     def add(self, path: str, body: bytes, latency: float) -> str:
         self.pages[path] = Page(body, latency)
@@ -190,30 +179,3 @@ class H2LatencyServer(_Pages):
         encoded = [(k.lower().encode(), v.encode()) for k, v in fields]
         await send({"type": "http.response.start", "status": status, "headers": encoded})
         await send({"type": "http.response.body", "body": body})
-
-    def start(self) -> H2LatencyServer:
-        from hypercorn.asyncio import serve
-        from hypercorn.config import Config
-
-        config = Config()
-        config.bind = [f"fd://{os.dup(self._socket.fileno())}"]  # hypercorn closes its copy
-        config.certfile, config.keyfile = str(self._cert), str(self._key)
-        config.alpn_protocols = ["h2", "http/1.1"]
-        config.accesslog = config.errorlog = None
-        config.h2_max_concurrent_streams = 200
-        self._thread.start()
-
-        async def run() -> None:
-            self._stop = asyncio.Event()
-            await serve(self, config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
-
-        self._serving = asyncio.run_coroutine_threadsafe(run(), self._loop)
-        return self
-
-    def stop(self) -> None:
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._serving.result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._socket.close()
