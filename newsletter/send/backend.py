@@ -28,6 +28,7 @@ retries, pacing, stopping. A backend only delivers one message at a time and mus
 from __future__ import annotations
 
 import importlib.metadata
+import ssl
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..config import SendSettings
 from ..errors import ConfigError
 from ..registry import BrokenPlugin
+from ..workspace import CONFIG_NAME
 from .journal import Recipient
 
 SEND_BACKEND_GROUP = "newsletter.send_backends"
@@ -122,6 +124,19 @@ class SendBackend(ABC, Generic[OptionsT]):
 
 
 Backend = type[SendBackend[Any]]
+
+
+def tls_context(context: BackendContext, option: str, ca_file: str) -> ssl.SSLContext:
+    """A verifying TLS context: trusting the PEM file ``ca_file`` (workspace-relative) when
+    given, else the system's CAs; a file that cannot be used is an error naming ``option``."""
+    cafile = str(context.workspace / ca_file) if ca_file else None
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as error:
+        raise ConfigError(
+            str(context.workspace / CONFIG_NAME),
+            [f"{option}: {ca_file!r} cannot be used: {error}"],
+        ) from None
 
 
 def installed_backends() -> tuple[dict[str, Backend], dict[str, BrokenPlugin]]:

@@ -26,7 +26,15 @@ from pydantic import Field, field_validator
 
 from ..errors import ConfigError, SendError
 from ..workspace import CONFIG_NAME
-from .backend import Accepted, BackendContext, BackendOptions, DeliveryError, Envelope, SendBackend
+from .backend import (
+    Accepted,
+    BackendContext,
+    BackendOptions,
+    DeliveryError,
+    Envelope,
+    SendBackend,
+    tls_context,
+)
 from .journal import Recipient
 from .smtp import is_loopback
 
@@ -74,15 +82,7 @@ class Mailman3Backend(SendBackend[Mailman3Options]):
             )
         self.verify: ssl.SSLContext | bool = True
         if options.ca_file:
-            try:
-                self.verify = ssl.create_default_context(
-                    cafile=str(context.workspace / options.ca_file)
-                )
-            except (OSError, ssl.SSLError) as error:
-                raise ConfigError(
-                    str(context.workspace / CONFIG_NAME),
-                    [f"send.mailman3.ca_file: {options.ca_file!r} cannot be used: {error}"],
-                ) from None
+            self.verify = tls_context(context, "send.mailman3.ca_file", options.ca_file)
         self._client: httpx.Client | None = None
         self.list_id = ""
 

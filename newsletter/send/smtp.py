@@ -29,7 +29,15 @@ from pydantic import Field, model_validator
 
 from ..errors import ConfigError, SendError
 from ..workspace import CONFIG_NAME
-from .backend import Accepted, BackendContext, BackendOptions, DeliveryError, Envelope, SendBackend
+from .backend import (
+    Accepted,
+    BackendContext,
+    BackendOptions,
+    DeliveryError,
+    Envelope,
+    SendBackend,
+    tls_context,
+)
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -124,14 +132,7 @@ class SmtpBackend(SendBackend[SmtpOptions]):
             )
         self.tls: ssl.SSLContext | None = None
         if options.security != "plain":
-            cafile = str(context.workspace / options.ca_file) if options.ca_file else None
-            try:
-                self.tls = ssl.create_default_context(cafile=cafile)
-            except (OSError, ssl.SSLError) as error:
-                raise ConfigError(
-                    str(context.workspace / CONFIG_NAME),
-                    [f"send.smtp.ca_file: {options.ca_file!r} cannot be used: {error}"],
-                ) from None
+            self.tls = tls_context(context, "send.smtp.ca_file", options.ca_file)
         self.smtp: smtplib.SMTP | None = None
         self._midway = False
         """Inside a transaction (after MAIL FROM, before the reply to the final dot)."""
