@@ -28,6 +28,7 @@ retries, pacing, stopping. A backend only delivers one message at a time and mus
 from __future__ import annotations
 
 import importlib.metadata
+import ipaddress
 import ssl
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -124,6 +125,16 @@ class SendBackend(ABC, Generic[OptionsT]):
 
 
 Backend = type[SendBackend[Any]]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine, where clear text never leaves it."""
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def tls_context(context: BackendContext, option: str, ca_file: str) -> ssl.SSLContext:

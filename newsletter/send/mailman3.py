@@ -33,10 +33,10 @@ from .backend import (
     DeliveryError,
     Envelope,
     SendBackend,
+    is_loopback,
     tls_context,
 )
 from .journal import Recipient
-from .smtp import is_loopback
 
 HOLD_NOTICED = 2.0
 """Seconds after Mailman takes a post from its incoming queue by which a hold shows in

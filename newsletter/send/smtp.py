@@ -16,7 +16,6 @@ final dot, ``commit()`` records ``unknown``, and only then is the dot sent.
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import os
 import re
 import smtplib
@@ -36,6 +35,7 @@ from .backend import (
     DeliveryError,
     Envelope,
     SendBackend,
+    is_loopback,
     tls_context,
 )
 
@@ -69,15 +69,6 @@ class SmtpOptions(BackendOptions):
     @property
     def effective_port(self) -> int:
         return self.port or {"starttls": 587, "ssl": 465, "plain": 25}[self.security]
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in {"localhost", "localhost."}:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def password_for(options: SmtpOptions, config: Path) -> str | None:
