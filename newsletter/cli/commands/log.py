@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from ...draft.file import load_draft
 from ...errors import DraftError
 from ...featured import record_published
 from ...lock import workspace_lock
-from ...send.journal import Delivery, Journal, tally
+from ...send.journal import Journal, tally
 from ...send.records import Records, all_records
 from ...send.sender import describe_delivery, summary, unknown_to_journal
 from ...state import StateStore, state_path
@@ -56,7 +57,7 @@ def run(env: Environment, issue: str | None, rebuild: bool = False) -> ExitStatu
         for column in ("issue", "round", "backend", "started", "finished", *COUNTED, "left"):
             table.add_column(column, justify="right" if column in COUNTED else "left")
         for sent_round, deliveries in rounds:
-            counts = _counts(deliveries)
+            counts = Counter(d.status for d in deliveries.values())
             table.add_row(
                 sent_round.issue,
                 str(sent_round.number),
@@ -94,14 +95,6 @@ def run(env: Environment, issue: str | None, rebuild: bool = False) -> ExitStatu
                 "sends it to them again (same Message-ID, so a copy is recognisable as one)."
             )
     return ExitStatus.OK
-
-
-def _counts(deliveries: dict[str, Delivery]) -> dict[str, int]:
-    counts = dict.fromkeys(COUNTED, 0)
-    for delivery in deliveries.values():
-        if delivery.status in counts:
-            counts[delivery.status] += 1
-    return counts
 
 
 def _records(env: Environment, issue: str | None) -> list[Records]:

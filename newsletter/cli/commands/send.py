@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import signal
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
@@ -179,9 +180,7 @@ def run(
             records.close()
         deliveries = journal.deliveries(draft.issue, plan.round)
 
-    count = {status: 0 for status in ("sent", "failed", "deferred", "unknown", "held")}
-    for delivery in deliveries.values():
-        count[delivery.status] = count.get(delivery.status, 0) + 1
+    count = Counter(delivery.status for delivery in deliveries.values())
     left = sum(1 for d in deliveries.values() if d.to_try)
     env.final.print(
         f"Issue {draft.issue}: {len(outcome.sent)} sent now, {outcome.skipped} already done, "
