@@ -161,6 +161,16 @@ def _apply(found: Replayed, event: dict[str, Any]) -> bool:
     return True
 
 
+def later_than(recorded: dict[str, Delivery], known: dict[str, Delivery]) -> list[Delivery]:
+    """The recorded deliveries of a round that the journal's ``known`` ones lack, or
+    hold an older state of."""
+    return [
+        delivery
+        for address, delivery in recorded.items()
+        if address not in known or delivery.updated_at > known[address].updated_at
+    ]
+
+
 def recorded_send(workspace: Path, issue: str) -> str:
     """What ``out/<issue>/sent.log`` says of the issue's latest round, in words, for a
     journal that knows no send of it (a lost or replaced state.db); "" if nothing."""

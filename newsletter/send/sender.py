@@ -36,7 +36,7 @@ from ..state import StateStore
 from .backend import DeliveryError, Envelope, SendBackend
 from .journal import TO_TRY, Delivery, Journal, Recipient, Round, Status, now, tally
 from .message import Issue, build, parse_address, prepare, read_subscribers, unique
-from .records import Records, Replayed
+from .records import Records, Replayed, later_than
 from .signing import Signer
 
 SAME_REFUSALS = 3
@@ -253,11 +253,7 @@ def unknown_to_journal(journal: Journal, issue: str, records: Replayed) -> list[
             continue
         deliveries = records.deliveries[number]
         known = journal.deliveries(issue, number)
-        behind = [
-            d
-            for address, d in deliveries.items()
-            if address not in known or d.updated_at > known[address].updated_at
-        ]
+        behind = later_than(deliveries, known)
         if not known:
             found.append(
                 f"{records_name(issue)} records round {number} (started "

@@ -12,7 +12,7 @@ from ...errors import DraftError
 from ...featured import record_published
 from ...lock import workspace_lock
 from ...send.journal import Journal, tally
-from ...send.records import Records, all_records
+from ...send.records import Records, all_records, later_than
 from ...send.sender import describe_delivery, summary, unknown_to_journal
 from ...state import StateStore, state_path
 from ..exits import ExitStatus
@@ -136,12 +136,9 @@ def _rebuild(env: Environment, issue: str | None) -> ExitStatus:
                 known_round = next(
                     (r for r in journal.rounds(records.issue) if r.number == number), None
                 )
-                known = journal.deliveries(records.issue, number)
-                behind = [
-                    d
-                    for address, d in replayed.deliveries[number].items()
-                    if address not in known or d.updated_at > known[address].updated_at
-                ]
+                behind = later_than(
+                    replayed.deliveries[number], journal.deliveries(records.issue, number)
+                )
                 completed = (known_round.completed_at if known_round else None) or (
                     recorded.completed_at
                 )
