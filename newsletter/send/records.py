@@ -65,6 +65,22 @@ class Records:
             named = OSError(error.errno, error.strerror or str(error), str(self.path))
             raise JournalError(f"{self.path}: {named.strerror}{room_note(named)}") from None
 
+    def delivery(
+        self, at: str, number: int, recipient: str, status: str, error: str, sync: bool = True
+    ) -> None:
+        """Append a ``delivery`` event: one recipient's new state in round ``number``."""
+        self.append(
+            {
+                "at": at,
+                "event": "delivery",
+                "round": number,
+                "recipient": recipient,
+                "status": status,
+                "error": error,
+            },
+            sync=sync,
+        )
+
     def _open(self) -> int:
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)

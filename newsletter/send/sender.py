@@ -522,15 +522,12 @@ class Sender:
             recorded = dict.fromkeys(known, at)
         for delivery in known.values():
             if delivery.updated_at > recorded.get(delivery.recipient, ""):
-                self.records.append(
-                    {
-                        "at": delivery.updated_at,
-                        "event": "delivery",
-                        "round": plan.round,
-                        "recipient": delivery.recipient,
-                        "status": delivery.status,
-                        "error": delivery.error,
-                    }
+                self.records.delivery(
+                    delivery.updated_at,
+                    plan.round,
+                    delivery.recipient,
+                    delivery.status,
+                    delivery.error,
                 )
 
     def _reopen(self, plan: Plan) -> None:
@@ -538,16 +535,7 @@ class Sender:
         self.journal.reopen(plan.issue, plan.round, plan.reopen, at)
         self.records.append({"at": at, "event": "reopen", "round": plan.round})
         for address in plan.reopen:
-            self.records.append(
-                {
-                    "at": at,
-                    "event": "delivery",
-                    "round": plan.round,
-                    "recipient": address,
-                    "status": "pending",
-                    "error": "",
-                }
-            )
+            self.records.delivery(at, plan.round, address, "pending", "")
 
     def _check_held(self, plan: Plan, outcome: Outcome) -> None:
         """Posts that waited for a moderator: those that left the queue count as sent.
@@ -581,18 +569,10 @@ class Sender:
         at = now()
         try:
             self.journal.mark(self.issue.issue, self.round, address, status, error, at)
-            self.records.append(
-                {
-                    "at": at,
-                    "event": "delivery",
-                    "round": self.round,
-                    "recipient": address,
-                    "status": status,
-                    "error": error,
-                },
-                # 'attempting' matters only until the transaction starts, and the
-                # journal holds it: the records sync it with the next state.
-                sync=status != "attempting",
+            # 'attempting' matters only until the transaction starts, and the
+            # journal holds it: the records sync it with the next state.
+            self.records.delivery(
+                at, self.round, address, status, error, sync=status != "attempting"
             )
         except JournalError as failure:
             if not unrecorded:
