@@ -29,6 +29,11 @@ from .journal import Delivery, Recipient, Round, tally
 NAME = "sent.log"
 
 
+def records_name(issue: str) -> str:
+    """The records' path inside the workspace, as messages name it."""
+    return f"out/{issue}/{NAME}"
+
+
 def records_path(workspace: Path, issue: str) -> Path:
     return workspace / "out" / issue / NAME
 
@@ -197,7 +202,7 @@ def recorded_send(workspace: Path, issue: str) -> str:
     started = found.rounds[number].started_at[:19]
     done = tally(found.deliveries[number].values())
     return (
-        f"out/{issue}/sent.log records a send of {issue} (round {number}, started {started}: "
+        f"{records_name(issue)} records a send of {issue} (round {number}, started {started}: "
         f"{done}) that the journal (.newsletter/state.db) does not know; "
         "'newsletter log --rebuild' restores it"
     )

@@ -36,7 +36,7 @@ from ..state import StateStore
 from .backend import DeliveryError, Envelope, SendBackend
 from .journal import TO_TRY, Delivery, Journal, Recipient, Round, Status, now, tally
 from .message import Issue, build, parse_address, prepare, read_subscribers, unique
-from .records import Records, Replayed, later_than
+from .records import Records, Replayed, later_than, records_name
 from .signing import Signer
 
 SAME_REFUSALS = 3
@@ -265,10 +265,6 @@ def unknown_to_journal(journal: Journal, issue: str, records: Replayed) -> list[
                 f"of round {number} ({tally(behind)})"
             )
     return found
-
-
-def records_name(issue: str) -> str:
-    return f"out/{issue}/sent.log"
 
 
 # ---------------------------------------------------------------------- sending
