@@ -83,18 +83,7 @@ def backup_path(path: Path) -> Path:
 def save_draft(workspace: Path, path: Path, text: str, expected: str | None, command: str) -> bool:
     """Replace the draft with ``text`` if it is still what the caller read (its hash is
     ``expected``; ``None``: there was no file). False, with nothing written, if not."""
-    tmp = _prepare(path, text, path)
-    try:
-        with draft_lock(workspace, command):
-            if _digest_now(path) != expected:
-                return False
-            _backup(path)
-            replace(tmp, path)
-    except OSError as error:
-        raise _unwritten(error, path) from error
-    finally:
-        discard(tmp)
-    return True
+    return _swap(workspace, command, path, expected, _prepare(path, text, path), path)
 
 
 def save_pair(
@@ -140,11 +129,22 @@ def save_snapshot(workspace: Path, path: Path, gathered: Draft, expected: str) -
     still what the caller read (a re-draft whose merge changed nothing in the file)."""
     snapshot = snapshot_path(workspace, gathered.issue)
     tmp = _prepare(snapshot, _snapshot_record(expected, expected, gathered), path)
+    return _swap(workspace, "draft", path, expected, tmp, snapshot)
+
+
+def _swap(
+    workspace: Path, command: str, path: Path, expected: str | None, tmp: Path, target: Path
+) -> bool:
+    """Under the draft lock, if the draft at ``path`` still hashes ``expected``, rename
+    the prepared ``tmp`` over ``target`` (over the draft itself: keeping the version it
+    replaces as the backup). The temp file is gone afterwards either way."""
     try:
-        with draft_lock(workspace, "draft"):
+        with draft_lock(workspace, command):
             if _digest_now(path) != expected:
                 return False
-            replace(tmp, snapshot)
+            if target == path:
+                _backup(path)
+            replace(tmp, target)
     except OSError as error:
         raise _unwritten(error, path) from error
     finally:
