@@ -5,6 +5,8 @@ and its snapshot, :mod:`newsletter.draft.save`) use apart: :func:`write_temp` pu
 data in a synced temp file beside the target — a full disk or a size limit fails here,
 before anything the user has is touched — and :func:`replace` renames it over the
 target. A failed write raises ``OSError`` naming the target, not the temp file.
+A cache, which may be lost but must never be read half-written, skips the syncs
+(:func:`write_cache`).
 
 The new file gets the permissions a plain ``open()`` would give it: the old file's mode
 when it replaces one, else 0666 less the umask (0644 under the usual 022), so a web
@@ -71,6 +73,20 @@ def replace(tmp: Path, path: Path) -> None:
     except OSError as error:
         raise _naming(error, path) from None
     sync_dir(path.parent)
+
+
+def write_cache(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file renamed over it, not synced: for a
+    cache, which a crash may lose but never leaves half-written. Private (mkstemp's
+    0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    finally:
+        discard(Path(tmp))
 
 
 def _mode_for(path: Path) -> int:

@@ -24,13 +24,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import DraftError
+from ..fileio import write_cache
 from ..state import STATE_DIR
 from .paths import DRAFTS_DIR
 
@@ -102,15 +101,7 @@ def remember(workspace: Path | None, path: Path, data: bytes, yaml: Any, draft: 
     except (TypeError, ValueError):
         return
     with contextlib.suppress(OSError):  # a record that cannot be kept costs speed only
-        where.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{where.name}.", dir=where.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-            os.replace(tmp, where)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        write_cache(where, payload)
 
 
 def draft_data(path: Path, workspace: Path | None = None) -> dict[str, Any]:
