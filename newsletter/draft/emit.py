@@ -27,6 +27,8 @@ from typing import Any
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from .hints import quoted
+
 LONGEST = 1000
 """Characters on one line written here; ruamel folds lines past its width (4096)."""
 INDENT = 2  # mapping indent; sequences: dash at +2 ("offset"), content at +4
@@ -126,7 +128,7 @@ def _scalar(text: str) -> str:
     if "'" in text:
         if not _DOUBLE_QUOTABLE.fullmatch(text):
             raise Unsupported("characters ruamel escapes in double quotes")
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return quoted(text)
     return f"'{text}'"
 
 
