@@ -13,6 +13,7 @@ installed, removed or edited since it was written, so listing them imports none.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -217,10 +218,7 @@ def _store_listing(cache: Path, listed: list[Listed], files: list[str]) -> None:
         "files": files,
         "providers": [asdict(entry) for entry in listed],
     }
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(record), "utf-8")
-        os.replace(temporary, cache)  # a cache: atomic, but not worth an fsync
-    except OSError:
-        pass  # an unwritable cache only costs the next listing its speed
+    from .fileio import write_cache  # only on a miss: `providers` answers from the cache
+
+    with contextlib.suppress(OSError):  # an unwritable cache only costs the next listing its speed
+        write_cache(cache, json.dumps(record).encode("utf-8"))
