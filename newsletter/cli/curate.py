@@ -15,7 +15,6 @@ markup (``[RFC]`` and the ``[x]`` checkbox would vanish) nor as Markdown in the 
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,6 +37,7 @@ from ..errors import DraftError, NewsletterError
 from ..fileio import write_atomic
 from ..inert import safe_markdown
 from ..model import Item
+from ..sanitize import markdown_escape
 from ..urls import safe_url
 from .exits import describe
 
@@ -62,22 +62,15 @@ q ctrl+q        quit; asks first when there are unsaved changes
 
 In the edit boxes, ctrl+s keeps and escape cancels."""
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
-
-
-def literal_markdown(text: str) -> str:
-    """``text`` as Markdown that shows exactly ``text`` (every punctuation escaped)."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
-
 
 def preview_markdown(item: CommentedMap) -> str:
     """The selected item as the reader would see it, plus what the editor needs to know."""
-    title = literal_markdown(str(item.get("title") or item.get("id")))
+    title = markdown_escape(str(item.get("title") or item.get("id")))
     # Only a link the issue would show: http(s) or mailto, nothing that ends it early.
     url = (safe_url(str(item.get("url") or "")) or "").replace("(", "%28").replace(")", "%29")
     heading = f"## [{title}]({url})" if url else f"## {title}"
     byline = " · ".join(
-        literal_markdown(str(item.get(key))) for key in ("author", "source") if item.get(key)
+        markdown_escape(str(item.get(key))) for key in ("author", "source") if item.get(key)
     )
     parts = [
         "*Included.*" if item.get("include") else "*Offered, not included.*",
@@ -90,7 +83,7 @@ def preview_markdown(item: CommentedMap) -> str:
         parts.append("\n".join(f"> {line}" for line in note.splitlines()))
     details = item.get("details") or {}
     if isinstance(details, dict) and details.get("seen_in"):
-        parts.append(f"*Already featured in {literal_markdown(str(details['seen_in']))}.*")
+        parts.append(f"*Already featured in {markdown_escape(str(details['seen_in']))}.*")
     return "\n\n".join(part for part in parts if part)
 
 
@@ -361,7 +354,7 @@ class CurateApp(App[bool]):
         if index is not None:
             text = preview_markdown(self.items[index])
         elif section is not None:
-            name = literal_markdown(str(section.get("title") or section.get("id")))
+            name = markdown_escape(str(section.get("title") or section.get("id")))
             text = f"*No items.* Press **a** to add one to {name}."
         else:
             text = ""
