@@ -286,20 +286,12 @@ class Fetcher:
 
     async def _answer(self, source: str, method: str) -> tuple[int, str]:
         """The status and reason of ``method source`` after its redirects."""
-        assert self._client is not None, "use Fetcher as an async context manager"
         if not is_url(source):
             raise SourceError(source, "not an http(s) URL")
         url = _usable(source, source)
         public = self._peers_checked and not await self._is_private(source, every=True)
         for _ in range(self.limits.max_redirects + 1):
-            async with (
-                self._host_slot(url),  # first: a request waiting for its host holds
-                self._slots,  # no global slot that another host's request could use
-                self._client.stream(method, url) as response,
-            ):
-                self._note_protocol(url, response)
-                if public:
-                    self._refuse_private_peer(source, url, response)
+            async with self._request(source, method, url, public) as response:
                 if not response.is_redirect:
                     return response.status_code, response.reason_phrase or ""
                 location = response.headers.get("location", "")
@@ -354,6 +346,28 @@ class Fetcher:
         except httpx.HTTPError as error:
             raise SourceError(source, _describe_http_error(error)) from None
 
+    @contextlib.asynccontextmanager
+    async def _request(
+        self,
+        source: str,
+        method: str,
+        url: str,
+        public: bool,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """The streamed answer to ``method url`` (``source`` or a hop of its redirects),
+        in its host's slot and a global one; its peer refused if private and ``public``."""
+        assert self._client is not None, "use Fetcher as an async context manager"
+        async with (
+            self._host_slot(url),  # first: a request waiting for its host holds
+            self._slots,  # no global slot that another host's request could use
+            self._client.stream(method, url, headers=headers) as response,
+        ):
+            self._note_protocol(url, response)
+            if public:
+                self._refuse_private_peer(source, url, response)
+            yield response
+
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         host = urlsplit(url).netloc.lower()
         if host not in self._hosts:
@@ -381,7 +395,6 @@ class Fetcher:
     ) -> Fetched:
         """Follow ``source`` to its body: in ``Fetched.content``, or written to ``sink``
         (then not cached, and the content is empty)."""
-        assert self._client is not None, "use Fetcher as an async context manager"
         # The cache's file work runs in a thread: the event loop keeps every other
         # source's download going meanwhile.
         cache = self.cache if method == "GET" and sink is None else None
@@ -394,14 +407,7 @@ class Fetcher:
                 headers = _without_credentials(headers)
             wait = 0.0
             request_headers = {**(cached.conditional_headers() if cached else {}), **headers}
-            async with (
-                self._host_slot(url),  # first: a request waiting for its host holds
-                self._slots,  # no global slot that another host's request could use
-                self._client.stream(method, url, headers=request_headers) as response,
-            ):
-                self._note_protocol(url, response)
-                if public:
-                    self._refuse_private_peer(source, url, response)
+            async with self._request(source, method, url, public, request_headers) as response:
                 if response.status_code == 304 and cached is not None:
                     await response.aread()  # (nothing) read: the connection serves again
                     return self._from_cache(source, cached, started)
