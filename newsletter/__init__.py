@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .providers import Fetched, GatherContext, ProviderOptions, SectionProvider, Source
     from .sanitize import MAX_FIELD, html_to_markdown, markdown_escape, plain_text
     from .state import Featured, History
-    from .urls import canonical_url, clean_url
+    from .urls import canonical_url, clean_url, split_url
     from .window import issue_name
     from .xmlsafe import UnsafeXML, defuse
     from .yamlsafe import safe_yaml
@@ -41,6 +41,7 @@ _HOMES = {
     "History": "state",
     "canonical_url": "urls",
     "clean_url": "urls",
+    "split_url": "urls",
     "issue_name": "window",
     "UnsafeXML": "xmlsafe",
     "defuse": "xmlsafe",
@@ -69,6 +70,7 @@ __all__ = [
     "markdown_escape",
     "plain_text",
     "safe_yaml",
+    "split_url",
 ]
 
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc",
      "_hsmi", "ref_src", "spm"}
 )  # fmt: skip
+
+
+def split_url(url: str) -> SplitResult:
+    """``urlsplit(url)`` with its port read too, so that a URL urllib cannot use raises
+    ValueError here, where it came in, rather than deep in a request: an unclosed IPv6
+    bracket (``http://[broken``) or a port no URL can have (``:99999``). Such URLs come
+    from strangers' feeds and hand-edited drafts."""
+    parts = urlsplit(url)
+    parts.port  # noqa: B018 - reading it raises for a port past 65535
+    return parts
 
 
 def _is_tracking(name: str) -> bool:
@@ -38,12 +48,11 @@ def canonical_url(url: str) -> str:
     (``http://[broken``, a port past 65535) is its own key: it comes from a stranger's
     feed or a hand-edited draft, and must cost no more than its own item."""
     try:
-        parts = urlsplit(clean_url(url))
-        port = parts.port
+        parts = split_url(clean_url(url))
     except ValueError:
         return url.strip()
     host = (parts.hostname or "").lower().removeprefix("www.")
-    port = port if port not in (80, 443) else None
+    port = parts.port if parts.port not in (80, 443) else None
     netloc = f"{host}:{port}" if port else host
     path = parts.path.rstrip("/") or ""
     query = f"?{parts.query}" if parts.query else ""
@@ -118,11 +127,10 @@ def safe_url(url: str, base: str = "") -> str | None:
             return None
         return "mailto:" + _UNSAFE.sub(_percent, text[len(parts.scheme) + 1 :])
     try:
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises for a port no URL can have (99999)
+        split_url(text)
     except ValueError:
         return None
-    if not host:
+    if not parts.hostname:
         return None
     rest = text[len(parts.scheme) + 3 :]  # after "scheme://"
     return f"{scheme}://" + _UNSAFE.sub(_percent, redact(f"x://{rest}")[4:])

@@ -62,7 +62,7 @@ import httpx
 from .. import __version__
 from ..errors import SourceError
 from ..providers import Fetched
-from ..urls import SECRET_NAME, redact
+from ..urls import SECRET_NAME, redact, split_url
 from .cache import CachedResponse, ValidatorCache
 
 USER_AGENT = f"newsletter/{__version__} (+https://pypi.org/project/newsletter/)"
@@ -111,7 +111,7 @@ def _usable(source: str, url: str) -> str:
     SourceError naming it: urllib and httpx raise ValueError, or fail deep in the
     socket layer, on an unclosed bracket or a port past 65535."""
     try:
-        urlsplit(url).port  # noqa: B018 - parses the host and port, raising if malformed
+        split_url(url)
     except ValueError as error:
         raise SourceError(source, f"malformed URL {redact(url)!r}: {error}") from None
     return url

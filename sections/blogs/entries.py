@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-from newsletter import MAX_FIELD, clean_url, plain_text
+from newsletter import MAX_FIELD, clean_url, plain_text, split_url
 
 from .dates import localized_date
 
@@ -285,7 +285,7 @@ def _post_link(site: str, link: str) -> str:
     try:
         # Most links are absolute already: urljoin would return them unchanged.
         absolute = link if link.startswith(("https://", "http://")) else join(site, link)
-        urlsplit(absolute).port  # noqa: B018 - raises for a port no URL can have (99999)
+        split_url(absolute)
         return clean_url(absolute) if absolute else ""
     except ValueError:  # "http://[broken", a port past 65535: URLs urllib refuses
         return ""
