@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -174,19 +174,18 @@ class StatsProvider(SectionProvider[StatsOptions]):
         for github in options.github:
             found.append(
                 Source(
-                    f"{github.base_url.rstrip('/')}/repos/{github.repo}",
+                    trackers.github_root(github.base_url, github.repo),
                     label=f"github:{github.repo}",
                     headers=trackers.github_headers(os.environ.get(github.token_env, "")),
                 )
             )
         for gitlab in options.gitlab:
             token = os.environ.get(gitlab.token_env, "") if gitlab.token_env else ""
-            project = quote(gitlab.project, safe="")
             found.append(
                 Source(
-                    f"{gitlab.base_url.rstrip('/')}/api/v4/projects/{project}",
+                    trackers.gitlab_root(gitlab.base_url, gitlab.project),
                     label=f"gitlab:{gitlab.project}",
-                    headers={"PRIVATE-TOKEN": token} if token else {},
+                    headers=trackers.gitlab_headers(token),
                 )
             )
         for gerrit in options.gerrit:

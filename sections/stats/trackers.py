@@ -143,12 +143,17 @@ def github_headers(token: str) -> dict[str, str]:
     return headers
 
 
+def github_root(base: str, repo: str) -> str:
+    """The API's URL of ``repo`` (``owner/name``) on the GitHub at ``base``."""
+    return f"{base.rstrip('/')}/repos/{repo}"
+
+
 async def github(
     ctx: GatherContext, base: str, repo: str, token: str, since: int, paging: Paging
 ) -> Events:
     """Pull requests opened/merged, reviews, issues opened/closed since ``since``."""
     headers = github_headers(token)
-    root = f"{base.rstrip('/')}/repos/{repo}"
+    root = github_root(base, repo)
     events = Events()
     query = urlencode({"state": "all", "sort": "updated", "direction": "desc", "per_page": 100})
     pulls = [
@@ -231,12 +236,21 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 # ---------------------------------------------------------------- GitLab
 
 
+def gitlab_headers(token: str) -> dict[str, str]:
+    return {"PRIVATE-TOKEN": token} if token else {}
+
+
+def gitlab_root(base: str, project: str) -> str:
+    """The API's URL of ``project`` (``group/name``) on the GitLab at ``base``."""
+    return f"{base.rstrip('/')}/api/v4/projects/{quote(project, safe='')}"
+
+
 async def gitlab(
     ctx: GatherContext, base: str, project: str, token: str, since: int, paging: Paging
 ) -> Events:
     """Merge requests opened/merged and issues opened/closed since ``since``."""
-    headers = {"PRIVATE-TOKEN": token} if token else {}
-    root = f"{base.rstrip('/')}/api/v4/projects/{quote(project, safe='')}"
+    headers = gitlab_headers(token)
+    root = gitlab_root(base, project)
     query = urlencode({"updated_after": _iso(since), "per_page": 100, "scope": "all"})
     events = Events()
     for kind, opened, closed, closed_at in (
