@@ -313,18 +313,16 @@ class Fetcher:
         return path
 
     def _read_path(self, source: str, started: float) -> Fetched:
-        path = self.local_path(source)
-        if path.exists() and not path.is_file():
-            raise SourceError(source, "not a regular file")
         try:
-            with path.open("rb") as handle:
+            with self._open_path(source) as handle:
                 content = handle.read(self.limits.max_bytes + 1)
         except OSError as error:
             raise SourceError(source, error.strerror or str(error)) from None
         if len(content) > self.limits.max_bytes:
             raise SourceError(source, f"larger than the {_mib(self.limits.max_bytes)} cap")
         elapsed = time.perf_counter() - started
-        return Fetched(source, path.as_uri(), content, elapsed=elapsed, status=0)
+        # The handle's name is the resolved workspace path local_path gave.
+        return Fetched(source, Path(handle.name).as_uri(), content, elapsed=elapsed, status=0)
 
     async def _fetch_url(
         self,
