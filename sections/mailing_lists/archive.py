@@ -43,7 +43,9 @@ _MAX_OFFSET = timedelta(hours=14)
 MAX_HEADER = 4096
 """Characters of a Subject or From decoded; the rest of a longer one is dropped."""
 MAX_REFERENCES = 100
-"""The last ids of References kept (see threads.MAX_REFERENCES)."""
+"""Ids of ``References`` kept, and used by threading, the last ones (JWZ's notes: the
+end of the list is what links a message to its parent; a header of a megabyte of ids
+must not cost more)."""
 
 _ENVELOPE_DATE = re.compile(
     r"(\w{3})\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?.*?(\d{4})"

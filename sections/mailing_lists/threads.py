@@ -19,12 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .archive import MailMessage
+from .archive import MAX_REFERENCES, MailMessage
 
 SUBJECT_WINDOW = timedelta(days=30)
-MAX_REFERENCES = 100
-"""Ids of ``References`` used, the last ones (JWZ's notes: the end of the list is what
-links a message to its parent; a header of a megabyte of ids must not cost more)."""
 
 # Any run of list tags and reply/forward prefixes, in one match: stripping them one at
 # a time would cost quadratic time on a subject of "Re: " repeated.
