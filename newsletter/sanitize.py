@@ -18,12 +18,13 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from .urls import SCHEMES
+
 ALLOWED_TAGS = frozenset(
     {"a", "p", "br", "em", "strong", "b", "i", "code", "pre", "ul", "ol", "li",
      "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
 MAX_FIELD = 200_000
 """Characters of one field kept before any parsing or regex."""
 
@@ -55,7 +56,7 @@ def _cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
+        url_schemes=set(SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
@@ -73,7 +74,7 @@ def _resolved(match: re.Match[str], base_url: str) -> str:
     urllib cannot read it (``//[broken``: one bad link must not cost the summary)."""
     try:
         absolute = urljoin(base_url, html.unescape(match.group(1)).strip())
-        if urlsplit(absolute).scheme not in URL_SCHEMES:
+        if urlsplit(absolute).scheme not in SCHEMES:
             return ""
     except ValueError:
         return ""

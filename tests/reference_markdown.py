@@ -20,8 +20,8 @@ from newsletter.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     MAX_FIELD,
-    URL_SCHEMES,
 )
+from newsletter.urls import SCHEMES as URL_SCHEMES
 
 _VOID = frozenset({"br"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
