@@ -80,7 +80,7 @@ def write_cache(path: Path, data: bytes) -> None:
     cache, which a crash may lose but never leaves half-written. Private (mkstemp's
     0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

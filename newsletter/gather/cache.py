@@ -17,11 +17,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..fileio import write_cache
 
 CACHE_DIR = "http-cache"
 
@@ -94,8 +94,8 @@ class ValidatorCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             # Private (mkstemp's 0600): an answer fetched with a token (GitHub, GitLab)
             # is this user's only.
-            _replace(base.with_suffix(".body"), content)
-            _replace(base.with_suffix(".json"), json.dumps(meta, indent=1).encode())
+            write_cache(base.with_suffix(".body"), content)
+            write_cache(base.with_suffix(".json"), json.dumps(meta, indent=1).encode())
         except OSError:
             # A full disk must not cost the source its answer: this one is just not kept.
             with contextlib.suppress(OSError):
@@ -106,16 +106,3 @@ class ValidatorCache:
         for suffix in (".json", ".body"):
             with contextlib.suppress(FileNotFoundError):
                 base.with_suffix(suffix).unlink()
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file renamed over it (not synced)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from ...draft.approval import describe_approval_of, is_approved_data
 from ...draft.record import digest, draft_data, read_bytes, record_path
-from ...fileio import write_atomic
+from ...fileio import write_cache
 from ...state import state_path
 from ...urls import canonical_url
 from ..exits import ExitStatus
@@ -125,7 +125,7 @@ def _known_dropped(workspace: Path, path: Path, draft: Mapping[str, Any]) -> Dro
         pass
     found = _dropped(draft)
     with contextlib.suppress(OSError):  # a cache: one not written costs speed only
-        write_atomic(kept, json.dumps({"key": key, "dropped": found}))
+        write_cache(kept, json.dumps({"key": key, "dropped": found}).encode())
     return found
 
 
