@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .errors import SourceError
+    from .fileio import write_cache
     from .model import Item, Window
     from .providers import Fetched, GatherContext, ProviderOptions, SectionProvider, Source
     from .sanitize import MAX_FIELD, html_to_markdown, markdown_escape, plain_text
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "SourceError": "errors",
+    "write_cache": "fileio",
     "Item": "model",
     "Window": "model",
     "Fetched": "providers",
@@ -71,6 +73,7 @@ __all__ = [
     "plain_text",
     "safe_yaml",
     "split_url",
+    "write_cache",
 ]
 
 

@@ -15,12 +15,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsletter import Item, __version__
+from newsletter import Item, __version__, write_cache
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -85,12 +83,4 @@ class FeedMemo:
         if self._new == self._old:
             return
         with contextlib.suppress(OSError):  # a memo that cannot be written costs speed only
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(self._new, handle)
-                os.replace(tmp, self.path)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
+            write_cache(self.path, json.dumps(self._new).encode("utf-8"))
