@@ -5,8 +5,6 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-
 from ...config import Config
 from ...draft.file import dump, read_node, validate_node
 from ...draft.lint import (
@@ -23,6 +21,7 @@ from ...gather import Fetcher, fetcher_for
 from ...model import Draft
 from ...render import renderer_for
 from ..exits import ExitStatus
+from ..findings import show_findings
 from ._choose import choose_draft, optional_config
 
 if TYPE_CHECKING:
@@ -64,9 +63,7 @@ def run(
             findings.append(Finding("error", url, f"{why} (in {', '.join(found[url])})"))
 
     out = env.final
-    for finding in findings:
-        colour = "red" if finding.level == "error" else "yellow"
-        out.print(Text.assemble((finding.level, colour), f" {finding.where}: {finding.message}"))
+    show_findings(out, findings)
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     out.print(f"{path.name}: {errors} error(s), {warnings} warning(s)")

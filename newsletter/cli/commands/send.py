@@ -13,7 +13,7 @@ import click
 from rich.text import Text
 
 from ...draft.approval import describe_approval, is_approved
-from ...draft.lint import Finding, Subject, preflight
+from ...draft.lint import Subject, preflight
 from ...errors import SendError
 from ...lock import workspace_lock
 from ...send.backend import DeliveryError, make_backend
@@ -33,6 +33,7 @@ from ...send.sender import (
 from ...state import StateStore, state_path
 from ...workspace import open_config
 from ..exits import ExitStatus
+from ..findings import show_findings
 from ._choose import choose_draft
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def run(
         )
     )
     if dry_run:
-        _show(console, findings)
+        show_findings(console, findings)
         # What the same command without --dry-run would send: the round it would start
         # or resume (its Message-IDs), to those it would try.
         plan = _plan_for_dry_run(
@@ -121,7 +122,7 @@ def run(
             f"{path}: {describe_approval(draft)}; or pass --force "
             "(or send yourself a copy with --test-to)"
         )
-    _show(console, findings)
+    show_findings(console, findings)
     errors = [f for f in findings if f.level == "error"]
     if errors and not skip_lint:
         raise SendError(
@@ -252,14 +253,6 @@ def _question(plan: Plan, subject: str, where: str) -> str:
     return (
         f"{verb} issue {plan.issue} {subject!r} to {len(plan.to_do)} recipient(s) through {where}?"
     )
-
-
-def _show(console: Console, findings: list[Finding]) -> None:
-    for finding in findings:
-        colour = "red" if finding.level == "error" else "yellow"
-        console.print(
-            Text.assemble((finding.level, colour), f" {finding.where}: {finding.message}")
-        )
 
 
 @contextmanager
