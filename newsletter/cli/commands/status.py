@@ -133,13 +133,11 @@ def sending(workspace: Path, issue: str) -> str:
     """Whether ``issue`` was sent, from the send journal: when, to how many, what is left."""
     # The journal and the records alone: the sender would import the renderer.
     from ...send.journal import Journal
-    from ...send.records import recorded_send
     from ...state import StateStore
 
     path = state_path(workspace)
     if not path.is_file():
-        recorded = recorded_send(workspace, issue)
-        return f"Not sent, says the journal, but {recorded}." if recorded else "Not sent yet."
+        return _not_sent(workspace, issue)
 
     try:
         with StateStore(path) as store:
@@ -148,8 +146,7 @@ def sending(workspace: Path, issue: str) -> str:
     except sqlite3.Error as error:
         return f"Whether it was sent is unknown: {path} cannot be read ({error})."
     if not rounds:
-        recorded = recorded_send(workspace, issue)
-        return f"Not sent, says the journal, but {recorded}." if recorded else "Not sent yet."
+        return _not_sent(workspace, issue)
     last, deliveries = rounds[-1]
     counts = Counter(delivery.status for delivery in deliveries.values())
     sent, total = counts["sent"], len(last.recipients)
@@ -184,6 +181,14 @@ def sending(workspace: Path, issue: str) -> str:
         f"Sending unfinished{again}: {sent} of {total} recipient(s) have it{held}{unknown} "
         f"(started {_when(last.started_at)}); run 'newsletter send' again to resume."
     )
+
+
+def _not_sent(workspace: Path, issue: str) -> str:
+    """No send in the journal: unless the records beside the outputs know one."""
+    from ...send.records import recorded_send
+
+    recorded = recorded_send(workspace, issue)
+    return f"Not sent, says the journal, but {recorded}." if recorded else "Not sent yet."
 
 
 def _when(stamp: str) -> str:
